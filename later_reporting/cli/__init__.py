@@ -1,0 +1,16 @@
+"""The `later-reporting` command line.
+
+Each command lives in its own module and is registered on the group here.
+"""
+
+from __future__ import annotations
+
+import click
+
+from later_reporting import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="later-reporting")
+def main() -> None:
+    """Pull Later Influence reporting data into files your BI tools read."""

@@ -1,0 +1,100 @@
+"""Developer sessions. `nox` alone runs what CI runs: lint, typecheck, drift, spec, tests.
+
+Every session installs from uv.lock (`uv sync --frozen`) into its own virtualenv.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "typecheck", "drift", "spec", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+
+
+def sync(session: nox.Session, *args: str) -> None:
+    """Install the locked dependency groups (and the project, unless --only-group)."""
+    session.run_install(
+        sys.executable, "-m", "uv", "sync", "--frozen", "--quiet", *args,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The full test suite: unit, contract (against the sandbox), end-to-end, reliability."""
+    sync(session, "--no-default-groups", "--group", "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check (the generated package is excluded)."""
+    sync(session, "--no-default-groups", "--only-group", "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the facade, plus the typing test of the public API."""
+    sync(session, "--no-default-groups", "--group", "typecheck")
+    session.run("mypy", "later_reporting", "tests/typing_public_api.py")
+
+
+@nox.session(python=PYTHON)
+def generate(session: nox.Session) -> None:
+    """Regenerate generated/ from the spec; `nox -s generate -- --check` only compares."""
+    sync(session, "--no-default-groups", "--only-group", "generate")
+    session.run("python", "scripts/regenerate.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def drift(session: nox.Session) -> None:
+    """Fail when generated/ differs from what the spec produces."""
+    sync(session, "--no-default-groups", "--only-group", "generate")
+    session.run("python", "scripts/regenerate.py", "--check")
+
+
+@nox.session(python=PYTHON)
+def spec(session: nox.Session) -> None:
+    """Validate the spec (openapi-spec-validator), and lint it with Redocly when Node is present."""
+    sync(session, "--no-default-groups", "--group", "test")
+    session.run("openapi-spec-validator", "openapi/later-reporting-v2.yaml")
+    if shutil.which("npx"):
+        session.run("npx", "--yes", "@redocly/cli@2", "lint", "--config", "openapi/redocly.yaml",
+                    "openapi/later-reporting-v2.yaml", external=True)
+    else:
+        session.log("npx not found: Redocly lint skipped (openapi-spec-validator still ran)")
+
+
+@nox.session(python=PYTHON)
+def contract(session: nox.Session) -> None:
+    """The schemathesis contract suite against LATER_REPORTING_BASE_URL (e.g. a staging API)."""
+    for name in ("LATER_REPORTING_BASE_URL", "LATER_REPORTING_CLIENT_ID", "LATER_REPORTING_CLIENT_SECRET"):
+        if not os.environ.get(name):
+            session.error(f"{name} is not set; see README 'Running the contract suite'")
+    sync(session, "--no-default-groups", "--group", "test")
+    session.run("pytest", "contract_tests", "-m", "staging", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """The full fault-injection soak: every post of a two-year range under faults."""
+    sync(session, "--no-default-groups", "--group", "test")
+    session.run("pytest", "tests/reliability", "-m", "soak", "-p", "no:cacheprovider", *session.posargs,
+                env={"LATER_REPORTING_SOAK": "1"})
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: print ratios measured side by side and write bench/RESULTS.md."""
+    sync(session, "--no-default-groups", "--group", "bench")
+    session.run("python", "-m", "bench", *session.posargs)
