@@ -21,7 +21,13 @@ PYTHON = "3.11"
 def sync(session: nox.Session, *args: str) -> None:
     """Install the locked dependency groups (and the project, unless --only-group)."""
     session.run_install(
-        sys.executable, "-m", "uv", "sync", "--frozen", "--quiet", *args,
+        sys.executable,
+        "-m",
+        "uv",
+        "sync",
+        "--frozen",
+        "--quiet",
+        *args,
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
     )
@@ -69,8 +75,16 @@ def spec(session: nox.Session) -> None:
     sync(session, "--no-default-groups", "--group", "test")
     session.run("openapi-spec-validator", "openapi/later-reporting-v2.yaml")
     if shutil.which("npx"):
-        session.run("npx", "--yes", "@redocly/cli@2", "lint", "--config", "openapi/redocly.yaml",
-                    "openapi/later-reporting-v2.yaml", external=True)
+        session.run(
+            "npx",
+            "--yes",
+            "@redocly/cli@2",
+            "lint",
+            "--config",
+            "openapi/redocly.yaml",
+            "openapi/later-reporting-v2.yaml",
+            external=True,
+        )
     else:
         session.log("npx not found: Redocly lint skipped (openapi-spec-validator still ran)")
 
@@ -78,7 +92,11 @@ def spec(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def contract(session: nox.Session) -> None:
     """The schemathesis contract suite against LATER_REPORTING_BASE_URL (e.g. a staging API)."""
-    for name in ("LATER_REPORTING_BASE_URL", "LATER_REPORTING_CLIENT_ID", "LATER_REPORTING_CLIENT_SECRET"):
+    for name in (
+        "LATER_REPORTING_BASE_URL",
+        "LATER_REPORTING_CLIENT_ID",
+        "LATER_REPORTING_CLIENT_SECRET",
+    ):
         if not os.environ.get(name):
             session.error(f"{name} is not set; see README 'Running the contract suite'")
     sync(session, "--no-default-groups", "--group", "test")
@@ -89,8 +107,16 @@ def contract(session: nox.Session) -> None:
 def soak(session: nox.Session) -> None:
     """The full fault-injection soak: every post of a two-year range under faults."""
     sync(session, "--no-default-groups", "--group", "test")
-    session.run("pytest", "tests/reliability", "-m", "soak", "-p", "no:cacheprovider", *session.posargs,
-                env={"LATER_REPORTING_SOAK": "1"})
+    session.run(
+        "pytest",
+        "tests/reliability",
+        "-m",
+        "soak",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"LATER_REPORTING_SOAK": "1"},
+    )
 
 
 @nox.session(python=PYTHON)

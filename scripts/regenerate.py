@@ -1,8 +1,8 @@
 """Regenerate ``generated/later_reporting_api`` from the OpenAPI spec.
 
-    python scripts/regenerate.py                 # write generated/ from openapi/later-reporting-v2.yaml
-    python scripts/regenerate.py --check         # fail, with a diff, if generated/ has drifted
-    python scripts/regenerate.py --spec FILE|URL # generate from another spec (e.g. the vendor's)
+    python scripts/regenerate.py                  # write generated/ from the project's spec
+    python scripts/regenerate.py --check          # fail, with a diff, if generated/ has drifted
+    python scripts/regenerate.py --spec FILE|URL  # generate from another spec (the vendor's)
 
 ``nox -s generate`` and ``nox -s generate -- --check`` run this with the locked tools.
 
@@ -231,13 +231,54 @@ def generate(spec: dict[str, Any], workdir: Path) -> Path:
     spec_path = workdir / "spec.yaml"
     spec_path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     out = workdir / PACKAGE
-    generator = shutil.which("openapi-python-client") or "openapi-python-client"
-    _run([generator, "generate", "--path", str(spec_path), "--meta", "none",
-          "--config", str(CONFIG), "--output-path", str(out), "--overwrite"])
-    _run([sys.executable, "-m", "ruff", "check", "--quiet", "--no-cache", "--fix-only",
-          "--select", "F401,I", "--isolated", str(out)])
-    _run([sys.executable, "-m", "ruff", "format", "--quiet", "--no-cache", "--isolated",
-          "--line-length", "100", str(out)])
+    beside = Path(sys.executable).with_name("openapi-python-client")
+    generator = str(beside) if beside.exists() else shutil.which("openapi-python-client")
+    if generator is None:
+        raise SystemExit("openapi-python-client is not installed (run `nox -s generate`)")
+    _run(
+        [
+            generator,
+            "generate",
+            "--path",
+            str(spec_path),
+            "--meta",
+            "none",
+            "--config",
+            str(CONFIG),
+            "--output-path",
+            str(out),
+            "--overwrite",
+        ]
+    )
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--quiet",
+            "--no-cache",
+            "--fix-only",
+            "--select",
+            "F401,I",
+            "--isolated",
+            str(out),
+        ]
+    )
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "format",
+            "--quiet",
+            "--no-cache",
+            "--isolated",
+            "--line-length",
+            "100",
+            str(out),
+        ]
+    )
     for path in sorted(out.rglob("*.py")):
         path.write_text(HEADER + path.read_text(encoding="utf-8"), encoding="utf-8")
     (out / "py.typed").write_text("", encoding="utf-8")
@@ -247,8 +288,11 @@ def generate(spec: dict[str, Any], workdir: Path) -> Path:
 
 
 def _files(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 def diff_trees(expected: Path, actual: Path) -> str:
@@ -261,8 +305,11 @@ def diff_trees(expected: Path, actual: Path) -> str:
             continue
         old = a.read_text(encoding="utf-8").splitlines(keepends=True) if name in have else []
         new = b.read_text(encoding="utf-8").splitlines(keepends=True) if name in want else []
-        chunks.extend(difflib.unified_diff(old, new, f"generated/{PACKAGE}/{name}",
-                                           f"regenerated/{PACKAGE}/{name}"))
+        chunks.extend(
+            difflib.unified_diff(
+                old, new, f"generated/{PACKAGE}/{name}", f"regenerated/{PACKAGE}/{name}"
+            )
+        )
     return "".join(chunks)
 
 
@@ -282,8 +329,10 @@ def main(argv: list[str] | None = None) -> int:
             diff = diff_trees(fresh, target)
             if diff:
                 sys.stdout.write(diff)
-                print(f"\n{target} differs from what the spec produces; run `nox -s generate`.",
-                      file=sys.stderr)
+                print(
+                    f"\n{target} differs from what the spec produces; run `nox -s generate`.",
+                    file=sys.stderr,
+                )
                 return 1
             print(f"{target} is up to date with the spec.")
             return 0
