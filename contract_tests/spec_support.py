@@ -16,7 +16,7 @@ from referencing.jsonschema import DRAFT202012
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "openapi" / "later-reporting-v2.yaml"
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "openapi" / "sources"
 SPEC_URI = "urn:later-reporting-v2"
 
 
