@@ -14,3 +14,8 @@ from later_reporting import __version__
 @click.version_option(__version__, prog_name="later-reporting")
 def main() -> None:
     """Pull Later Influence reporting data into files your BI tools read."""
+
+
+from later_reporting.cli._sandbox import sandbox  # noqa: E402 - commands register after the group
+
+main.add_command(sandbox)

@@ -1,0 +1,308 @@
+"""The sandbox ASGI application: routing, auth, rate limiting, faults, paging, responses."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import math
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from later_reporting.sandbox import _catalog as cat
+from later_reporting.sandbox import _query as q
+from later_reporting.sandbox._auth import DEFAULT_CLIENTS, SandboxClient, Tokens
+from later_reporting.sandbox._data import build_dataset
+from later_reporting.sandbox._faults import FaultDice, Faults
+from later_reporting.sandbox._problems import Problem, invalid
+from later_reporting.sandbox._reports import Reports, Selection, Sort, campaign_row
+
+UNLIMITED = 1_000_000
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """How a sandbox behaves. Every field has a documented default."""
+
+    seed: int = 7
+    posts: int = 110_000
+    token_lifetime: float = 3600.0
+    rate_limit: int | None = 120
+    rate_limit_window: int = 60
+    cursor_paging: bool = False
+    faults: Faults = field(default_factory=Faults)
+    clients: tuple[SandboxClient, ...] = DEFAULT_CLIENTS
+
+
+class DroppedConnection(Exception):  # noqa: N818 - names the event, not an error of ours
+    """Raised after a partial response so that the server drops the connection."""
+
+
+class RateLimiter:
+    """Fixed-window request counter per client address."""
+
+    def __init__(self, limit: int | None, window: int) -> None:
+        self.limit, self.window = limit, window
+        self._counts: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Ratelimit-Limit": str(self.limit or UNLIMITED),
+                "X-Ratelimit-Window": str(self.window)}
+
+    def check(self, key: str) -> None:
+        if not self.limit:
+            return
+        now = time.time()
+        slot = int(now // self.window)
+        with self._lock:
+            count = self._counts.get((key, slot), 0) + 1
+            self._counts = {k: v for k, v in self._counts.items() if k[1] == slot}
+            self._counts[(key, slot)] = count
+        if count > self.limit:
+            wait = max(1, math.ceil((slot + 1) * self.window - now))
+            raise Problem("ANL_00429", f"Rate limit of {self.limit} requests per {self.window} s "
+                          "exceeded.", headers={"Retry-After": str(wait)})
+
+
+Handler = Callable[[Request, SandboxClient], Awaitable[dict[str, Any]]]
+
+
+class SandboxApp:
+    """A faithful local implementation of the Later Influence Reporting API v2."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.dataset = build_dataset(self.config.seed, self.config.posts)
+        self.reports = Reports(self.dataset)
+        self.tokens = Tokens(self.config.clients, self.config.token_lifetime)
+        self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_limit_window)
+        self.dice = FaultDice(self.config.faults)
+        self.token_requests = 0
+        self.report_requests = 0
+        self.routes: dict[str, Handler] = {
+            "/v2/instances": self.instances,
+            "/v2/instances/performance": self.summary,
+            "/v2/instances/performance-over-time": self.timeseries,
+            "/v2/campaigns": self.campaigns,
+            "/v2/campaigns/performance": self.campaigns_performance,
+            "/v2/platforms/performance": self.platforms_performance,
+            "/v2/platforms/return-on-investment": self.return_on_investment,
+            "/v2/creators/performance": self.creators_performance,
+            "/v2/posts/performance": self.posts_performance,
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (message := await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.respond(request)
+        except Problem as problem:
+            response = JSONResponse(problem.body(), problem.status,
+                                    media_type="application/problem+json", headers=problem.headers)
+        except DroppedConnection:
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", b"4096")]})
+            await send({"type": "http.response.body", "body": b'{"data": [', "more_body": True})
+            raise
+        response.headers.update(self.limiter.headers())
+        await response(scope, receive, send)
+
+    async def respond(self, request: Request) -> Response:
+        path = request.url.path.rstrip("/") or "/"
+        host = request.client.host if request.client else "local"
+        if path == "/oauth/token":
+            if request.method != "POST":
+                raise Problem("ANL_00404", f"No route {request.method} {path}.")
+            self.limiter.check(host)
+            if self.config.faults.on_token_endpoint:
+                await self.inject_faults()
+            return await self.token(request)
+        handler = self.routes.get(path)
+        if handler is None or request.method not in ("GET", "HEAD"):
+            raise Problem("ANL_00404", f"No route {request.method} {path}.")
+        self.limiter.check(host)
+        self.report_requests += 1
+        await self.inject_faults()
+        client = self.tokens.verify(request.headers.get("authorization"))
+        return JSONResponse(await handler(request, client))
+
+    async def inject_faults(self) -> None:
+        delay = self.dice.delay()
+        if delay:
+            await asyncio.sleep(delay)
+        outcome, retry_after = self.dice.outcome()
+        if outcome == "error":
+            raise Problem("ANL_00500", "Injected fault: unexpected server failure.")
+        if outcome == "rate_limit":
+            raise Problem("ANL_00429", "Injected fault: rate limit exceeded.",
+                          headers={"Retry-After": "1"} if retry_after else None)
+        if outcome == "drop":
+            raise DroppedConnection
+
+    async def token(self, request: Request) -> Response:
+        self.token_requests += 1
+        try:
+            body = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise invalid("The request body must be JSON: {\"clientId\", \"clientSecret\"}.") from exc
+        if not isinstance(body, dict) or not all(
+                isinstance(body.get(k), str) and body.get(k) for k in ("clientId", "clientSecret")):
+            raise invalid("'clientId' and 'clientSecret' are required non-empty strings.")
+        return JSONResponse({"jwt": self.tokens.issue(body["clientId"], body["clientSecret"])})
+
+    # --- shared request pieces ---------------------------------------------------------------
+
+    def selection(self, query: q.Query, client: SandboxClient) -> Selection:
+        start, end = q.date_range(query)
+        content = q.content_types(query)
+        instances = query.array("instanceIds")
+        campaigns = query.campaign_ids()
+        basis = query.choice("dateBasis", ("post_date", "performance_date"), "post_date")
+        return Selection(start, end, self.scope(instances, client), campaigns, content,
+                         basis or "post_date")
+
+    @staticmethod
+    def scope(instances: list[str] | None, client: SandboxClient) -> tuple[str, ...]:
+        if instances is None:
+            return client.instances
+        outside = [i for i in dict.fromkeys(instances) if i not in client.instances]
+        if outside:
+            raise Problem("ANL_00403", f"Instance(s) not accessible with these credentials: "
+                          f"{', '.join(outside)}.")
+        return tuple(dict.fromkeys(instances))
+
+    @staticmethod
+    def sort(query: q.Query, allowed: tuple[str, ...], path: str) -> Sort:
+        prop = q.sort_property(query, allowed, path)
+        direction = query.choice("sortDirection", ("ASC", "DESC"), "DESC")
+        return Sort(prop, direction == "DESC")
+
+    def page(self, query: q.Query, total: int, identity: str) -> tuple[int, int, int]:
+        """(offset, size, page number) from pageSize/pageNumber or limit/nextCursor."""
+        size = query.integer("pageSize", 1, 100, 50)
+        limit = query.integer("limit", 1, 100, None)
+        size = limit or size or 50
+        number = query.integer("pageNumber", 1, 500, 1) or 1
+        cursor = query.scalar("nextCursor")
+        if cursor is not None and cursor not in ("", "null"):
+            try:
+                state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+                offset = int(state["o"])
+                if state["q"] != identity or offset < 0:
+                    raise ValueError("cursor of another query")
+            except (ValueError, KeyError, TypeError) as exc:
+                raise invalid("'nextCursor' is not a cursor of this query; start a new walk "
+                              "without it.") from exc
+            return offset, size, offset // size + 1
+        return (number - 1) * size, size, number
+
+    def paginated(self, query: q.Query, items: list[Any], render: Callable[[list[Any]], Any]
+                  ) -> dict[str, Any]:
+        identity = hashlib.sha256(repr(sorted(
+            (k, v) for k, v in query.values.items()
+            if k not in ("pageNumber", "nextCursor"))).encode()).hexdigest()[:16]
+        offset, size, number = self.page(query, len(items), identity)
+        chunk = items[offset:offset + size]
+        if self.config.cursor_paging:
+            more = offset + size < len(items)
+            cursor = base64.urlsafe_b64encode(json.dumps(
+                {"o": offset + size, "q": identity}).encode()).decode().rstrip("=")
+            return {"data": render(chunk), "nextCursor": cursor if more else None}
+        return {"data": render(chunk),
+                "pagination": {"page": number, "pageSize": size,
+                               "totalPages": math.ceil(len(items) / size),
+                               "totalItems": len(items)}}
+
+    # --- operations ------------------------------------------------------------------------------
+
+    async def instances(self, request: Request, client: SandboxClient) -> dict[str, Any]:
+        query = q.Query(request.scope["query_string"])
+        return self.paginated(query, list(client.instances), lambda ids: {"instanceIds": ids})
+
+    async def summary(self, request: Request, client: SandboxClient) -> dict[str, Any]:
+        query = q.Query(request.scope["query_string"])
+        sel = self.selection(query, client)
+        metrics = q.metrics(query, cat.SUMMARY, cat.SUMMARY, sel.content_types, required=True)
+        return {"data": {"metrics": self.reports.summary(sel, metrics)}, "nextCursor": None}
+
+    async def timeseries(self, request: Request, client: SandboxClient) -> dict[str, Any]:
+        query = q.Query(request.scope["query_string"])
+        sel = self.selection(query, client)
+        metrics = q.metrics(query, cat.TIMESERIES, cat.TIMESERIES_DEFAULT, sel.content_types,
+                            required=False)
+        granularity = query.choice("granularity", ("day", "week", "month", "quarter", "year"),
+                                   "month") or "month"
+        rows = self.reports.timeseries(sel, metrics, granularity)
+        return self.paginated(query, rows, list)
+
+    async def campaigns(self, request: Request, client: SandboxClient) -> dict[str, Any]:
+        query = q.Query(request.scope["query_string"])
+        instances = self.scope(query.array("instanceIds"), client)
+        rows = [campaign_row(c, *self.reports_first_last(c.campaign_id))
+                for c in self.dataset.campaigns if c.instance_id in instances]
+        return self.paginated(query, rows, list)
+
+    def reports_first_last(self, campaign_id: int) -> tuple[str | None, str | None]:
+        return self.reports.campaign_post_dates().get(campaign_id, (None, None))
+
+    async def campaigns_performance(self, request: Request, client: SandboxClient) -> dict[str, Any]:
+        query = q.Query(request.scope["query_string"])
+        sel = self.selection(query, client)
+        metrics = q.metrics(query, cat.CAMPAIGN, cat.CAMPAIGN_DEFAULT, sel.content_types,
+                            required=False)
+        sort = self.sort(query, cat.CAMPAIGN_SORT, "/campaigns/performance")
+        return self.paginated(query, self.reports.campaigns_performance(sel, metrics, sort), list)
+
+    async def platforms_performance(self, request: Request, client: SandboxClient) -> dict[str, Any]:
+        query = q.Query(request.scope["query_string"])
+        sel = self.selection(query, client)
+        metrics = q.metrics(query, cat.PLATFORM, cat.PLATFORM_DEFAULT, sel.content_types,
+                            required=False)
+        sort = self.sort(query, cat.PLATFORM, "/platforms/performance")
+        return self.paginated(query, self.reports.platforms_performance(sel, metrics, sort), list)
+
+    async def return_on_investment(self, request: Request, client: SandboxClient) -> dict[str, Any]:
+        query = q.Query(request.scope["query_string"])
+        sel = self.selection(query, client)
+        return {"data": self.reports.return_on_investment(sel, cat.ROI), "nextCursor": None}
+
+    async def creators_performance(self, request: Request, client: SandboxClient) -> dict[str, Any]:
+        query = q.Query(request.scope["query_string"])
+        sel = self.selection(query, client)
+        metrics = q.metrics(query, cat.CREATOR, cat.CREATOR_DEFAULT, sel.content_types,
+                            required=False)
+        sort = self.sort(query, cat.CREATOR, "/creators/performance")
+        return self.paginated(query, self.reports.creators_performance(sel, metrics, sort), list)
+
+    async def posts_performance(self, request: Request, client: SandboxClient) -> dict[str, Any]:
+        query = q.Query(request.scope["query_string"])
+        sel = self.selection(query, client)
+        metrics = q.metrics(query, cat.POST, cat.POST_DEFAULT, sel.content_types, required=False)
+        sort = self.sort(query, cat.POST_SORT, "/posts/performance")
+        rows, earned = self.reports.posts_order(sel, sort)
+        positions = list(range(rows.shape[0]))
+
+        def render(chunk: list[int]) -> list[dict[str, Any]]:
+            if not chunk:
+                return []
+            part = slice(chunk[0], chunk[-1] + 1)
+            return self.reports.post_rows(rows[part], {k: v[part] for k, v in earned.items()},
+                                          metrics)
+
+        return self.paginated(query, positions, render)

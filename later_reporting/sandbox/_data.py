@@ -1,0 +1,365 @@
+"""The sandbox's deterministic dataset and the arithmetic of its metrics.
+
+Posts are stored column-wise in numpy arrays with their lifetime totals. Daily values are
+never stored: a post earns the share ``F(t) - F(t-1)`` of each total on day ``t`` after it
+was published, with ``F`` a closed-form curve that reaches 1 after ``HORIZON`` days. So the
+amount earned in any window ``[a, b]`` is ``total * (F(b - p) - F(a - 1 - p))``.
+
+Date bases:
+- ``post_date``: posts published inside the range, with what they earned up to ``AS_OF``.
+- ``performance_date``: posts that earned anything inside the range, with only what they
+  earned inside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from later_reporting.sandbox._catalog import CONTENT_TYPES, PLATFORM_OF, VIDEO_TYPES
+
+EPOCH = dt.date(2024, 1, 1)
+AS_OF = dt.date(2026, 6, 30)
+LAST_DAY = (AS_OF - EPOCH).days
+HORIZON = 60
+TAU = 6.0
+DEMO_INSTANCES = ("instance_abc", "instance_def")
+INSTANCES = (*DEMO_INSTANCES, "instance_xyz")
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+# Lifetime totals kept per post; every metric is derived from these.
+BASE = ("impressions", "likes", "comments", "shares", "saves", "clicks", "reach", "views",
+        "replies", "reposts", "potentialReach", "videoViewTotalTime", "crosspostedViews",
+        "crosspostedFacebookOnlyViews", "navigationTapExit", "navigationTapBack",
+        "navigationTapForward", "navigationSwipeForward", "paidImpressions", "paidLikes",
+        "paidComments", "paidShares", "paidSaves", "paidClicks", "paidViews", "paidReach",
+        "paidInitialPlays", "trackingLinksClicks", "trackingLinksConversions",
+        "trackingLinksConversionValue", "affiliateLinksClicks", "affiliateLinksConversions",
+        "affiliateLinksSales", "affiliateLinksCommissionEarned")
+# Fixed amounts, not accrued over time.
+FIXED = ("cost", "paidAdSpend", "followersAtPostDate", "avgWatchTime")
+
+FIRST = ("Jane", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Ava", "Lucas", "Mia", "Amir",
+         "Sofia", "Kenji", "Zara", "Ines", "Kofi", "Priya", "Leon", "Chloe", "Omar", "Yuki")
+LAST = ("Smith", "Garcia", "Chen", "Okafor", "Silva", "Novak", "Khan", "Rossi", "Dubois",
+        "Kim", "Larsen", "Haddad", "Moreau", "Ito", "Nguyen", "Costa", "Weber", "Ali")
+THEMES = ("Summer Collection", "Fall Influencer Push", "Holiday Gifting", "Spring Launch",
+          "Back to School", "Creator Spotlight", "Wellness Month", "Eco Line", "Gaming Week",
+          "Beauty Drop", "Travel Stories", "Fitness Challenge", "Coffee Club", "Pet Friends")
+
+
+@dataclass(frozen=True)
+class Campaign:
+    campaign_id: int
+    name: str
+    instance_id: str
+    description: str | None
+    status: str
+    start: dt.datetime
+
+
+@dataclass(frozen=True)
+class Creator:
+    creator_id: int
+    full_name: str
+    picture: str | None
+    handle: str
+    platforms: tuple[str, ...]
+
+
+@dataclass
+class Dataset:
+    """Every post, campaign and creator of the sandbox."""
+
+    campaigns: list[Campaign]
+    creators: list[Creator]
+    post_id: IntArray
+    post_day: IntArray          # days since EPOCH
+    post_second: IntArray       # second of the day
+    campaign_idx: IntArray
+    creator_idx: IntArray
+    content_idx: IntArray
+    instance_idx: IntArray
+    totals: dict[str, FloatArray]
+
+    @property
+    def size(self) -> int:
+        return int(self.post_id.shape[0])
+
+
+def accrued(days_since_post: IntArray | FloatArray) -> FloatArray:
+    """``F(t)``: the share of a lifetime total earned by the end of day ``t`` after posting."""
+    t = np.asarray(days_since_post, dtype=np.float64)
+    full = 1.0 - np.exp(-HORIZON / TAU)
+    share = (1.0 - np.exp(-(np.clip(t, -1, HORIZON - 1) + 1) / TAU)) / full
+    result: FloatArray = np.where(t < 0, 0.0, np.where(t >= HORIZON - 1, 1.0, share))
+    return result
+
+
+def window_share(post_day: IntArray, first: int, last: int) -> FloatArray:
+    """Share of each post's totals earned on days ``first..last`` (inclusive)."""
+    return accrued(last - post_day) - accrued(first - 1 - post_day)
+
+
+@functools.cache
+def build_dataset(seed: int = 7, posts: int = 110_000, creators: int = 600,
+                  campaigns: int = 46) -> Dataset:
+    """Build (once per process and arguments) the deterministic dataset."""
+    rng = np.random.default_rng(seed)
+    campaign_list = _campaigns(rng, campaigns)
+    creator_list = _creators(rng, creators)
+
+    # Campaign popularity: the demo instances get most posts; seeded ids get their share.
+    weights = rng.uniform(0.5, 1.5, len(campaign_list))
+    for i, c in enumerate(campaign_list):
+        if c.instance_id == "instance_xyz":
+            weights[i] *= 0.6
+    campaign_idx = rng.choice(len(campaign_list), size=posts, p=weights / weights.sum())
+    creator_idx = rng.integers(0, len(creator_list), size=posts)
+    content_idx = rng.integers(0, len(CONTENT_TYPES), size=posts)
+    post_day = rng.integers(0, LAST_DAY + 1, size=posts)
+    # The seed campaigns post on Instagram and TikTok in 2024 and 2025 (the docs' examples).
+    seeded = {c.campaign_id: i for i, c in enumerate(campaign_list)}
+    for cid in (1, 49761, 49802):
+        rows = np.flatnonzero(campaign_idx == seeded[cid])[:24]
+        content_idx[rows] = np.resize([0, 1, 7, 2], rows.shape[0])
+        post_day[rows] = np.resize([10, 200, 400, 600, 380, 700], rows.shape[0])
+    order = np.lexsort((rng.integers(0, 86_400, size=posts), post_day))
+    campaign_idx, creator_idx, content_idx, post_day = (
+        a[order] for a in (campaign_idx, creator_idx, content_idx, post_day))
+    post_second = np.sort(rng.integers(0, 86_400, size=posts))[np.argsort(np.argsort(order))]
+    instance_of_campaign = np.array([INSTANCES.index(c.instance_id) for c in campaign_list])
+    totals = _totals(rng, content_idx)
+    return Dataset(
+        campaigns=campaign_list, creators=creator_list,
+        post_id=np.arange(100_001, 100_001 + posts, dtype=np.int64),
+        post_day=post_day.astype(np.int64), post_second=post_second.astype(np.int64),
+        campaign_idx=campaign_idx.astype(np.int64), creator_idx=creator_idx.astype(np.int64),
+        content_idx=content_idx.astype(np.int64),
+        instance_idx=instance_of_campaign[campaign_idx].astype(np.int64), totals=totals)
+
+
+def _campaigns(rng: np.random.Generator, count: int) -> list[Campaign]:
+    fixed = [
+        Campaign(1, "Always-on Ambassadors", "instance_abc", "Evergreen ambassador programme",
+                 "live", dt.datetime(2024, 1, 1, tzinfo=dt.UTC)),
+        Campaign(49761, "Summer Collection 2024", "instance_abc", "Seasonal product launch",
+                 "live", dt.datetime(2024, 6, 1, tzinfo=dt.UTC)),
+        Campaign(49802, "Fall Influencer Push", "instance_abc", None, "draft",
+                 dt.datetime(2024, 9, 1, tzinfo=dt.UTC)),
+    ]
+    result = list(fixed)
+    statuses = ("live", "live", "completed", "draft", "archived")
+    for i in range(count - len(fixed)):
+        instance = INSTANCES[i % 3] if i % 5 else "instance_def"
+        day = int(rng.integers(0, LAST_DAY - 30))
+        theme = THEMES[i % len(THEMES)]
+        result.append(Campaign(
+            49700 + i * 3, f"{theme} {2024 + day // 366}", instance,
+            None if i % 4 == 0 else f"{theme} with {int(rng.integers(5, 40))} creators",
+            statuses[i % len(statuses)],
+            dt.datetime.combine(EPOCH + dt.timedelta(days=day), dt.time(), tzinfo=dt.UTC)))
+    return result
+
+
+def _creators(rng: np.random.Generator, count: int) -> list[Creator]:
+    platforms = ("instagram", "tiktok", "facebook", "youtube")
+    result = []
+    for i in range(count):
+        name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}"
+        handle = name.lower().replace(" ", "") + (str(i) if i >= len(FIRST) else "")
+        chosen = tuple(p for j, p in enumerate(platforms) if (i >> j) & 1 or j == i % 4)
+        result.append(Creator(12_345 + i, name,
+                              None if i % 9 == 0 else f"https://example.com/creators/{handle}.jpg",
+                              handle, chosen))
+    return result
+
+
+def _totals(rng: np.random.Generator, content_idx: IntArray) -> dict[str, FloatArray]:
+    n = content_idx.shape[0]
+    content = np.array(CONTENT_TYPES)[content_idx]
+    is_video = np.isin(content, list(VIDEO_TYPES))
+    is_reel = content == "instagram_reel"
+    is_story = content == "instagram_story"
+    followers = np.round(rng.lognormal(9.5, 1.2, n))
+    impressions = np.round(followers * rng.uniform(0.2, 1.6, n))
+    rate = rng.uniform(0.01, 0.12, n)
+    likes = np.round(impressions * rate * 0.8)
+    paid = rng.random(n) < 0.18
+    paid_impressions = np.where(paid, np.round(impressions * rng.uniform(0.3, 1.2, n)), 0)
+
+    def share(base: FloatArray, low: float, high: float) -> FloatArray:
+        return np.round(base * rng.uniform(low, high, n))
+
+    t: dict[str, FloatArray] = {
+        "impressions": impressions, "likes": likes,
+        "comments": share(likes, 0.02, 0.12), "shares": share(likes, 0.01, 0.08),
+        "saves": share(likes, 0.0, 0.1), "clicks": share(impressions, 0.002, 0.02),
+        "reach": np.round(impressions * rng.uniform(0.6, 0.95, n)),
+        "views": np.where(is_video, share(impressions, 0.5, 1.1), np.nan),
+        "replies": share(likes, 0.0, 0.03), "reposts": share(likes, 0.0, 0.02),
+        "potentialReach": followers, "followersAtPostDate": followers,
+        "videoViewTotalTime": np.where(is_video, share(impressions, 3.0, 20.0), np.nan),
+        "avgWatchTime": np.where(is_reel, np.round(rng.uniform(2000, 25000, n)), np.nan),
+        "crosspostedViews": np.where(is_reel, share(impressions, 0.1, 0.5), np.nan),
+        "navigationTapExit": np.where(is_story, share(impressions, 0.01, 0.05), np.nan),
+        "navigationTapBack": np.where(is_story, share(impressions, 0.01, 0.04), np.nan),
+        "navigationTapForward": np.where(is_story, share(impressions, 0.1, 0.4), np.nan),
+        "navigationSwipeForward": np.where(is_story, share(impressions, 0.01, 0.05), np.nan),
+        "paidImpressions": paid_impressions,
+        "paidLikes": share(paid_impressions, 0.005, 0.04),
+        "paidAdSpend": np.where(paid, np.round(paid_impressions * rng.uniform(0.004, 0.02, n), 2), 0),
+        "cost": np.round(followers * rng.uniform(0.002, 0.02, n) + 25, 2),
+        "trackingLinksClicks": share(impressions, 0.0, 0.01),
+        "affiliateLinksClicks": share(impressions, 0.0, 0.012),
+    }
+    t["crosspostedFacebookOnlyViews"] = np.round(t["crosspostedViews"] * 0.35)
+    t["paidComments"] = share(t["paidLikes"], 0.02, 0.1)
+    t["paidShares"] = share(t["paidLikes"], 0.01, 0.06)
+    t["paidSaves"] = share(t["paidLikes"], 0.0, 0.05)
+    t["paidClicks"] = share(paid_impressions, 0.002, 0.02)
+    t["paidViews"] = np.where(is_video, share(paid_impressions, 0.4, 1.0), 0)
+    t["paidReach"] = share(paid_impressions, 0.6, 0.9)
+    t["paidInitialPlays"] = np.where(is_video, share(paid_impressions, 0.3, 0.8), 0)
+    t["trackingLinksConversions"] = share(t["trackingLinksClicks"], 0.01, 0.08)
+    t["trackingLinksConversionValue"] = np.round(t["trackingLinksConversions"]
+                                                 * rng.uniform(15, 120, n), 2)
+    t["affiliateLinksConversions"] = share(t["affiliateLinksClicks"], 0.01, 0.1)
+    t["affiliateLinksSales"] = np.round(t["affiliateLinksConversions"] * rng.uniform(20, 90, n), 2)
+    t["affiliateLinksCommissionEarned"] = np.round(t["affiliateLinksSales"] * 0.12, 2)
+    return {k: v.astype(np.float64) for k, v in t.items()}
+
+
+def content_type(ds: Dataset, i: int) -> str:
+    return CONTENT_TYPES[int(ds.content_idx[i])]
+
+
+def platform(ds: Dataset, i: int) -> str:
+    return PLATFORM_OF[content_type(ds, i)]
+
+
+def post_datetime(ds: Dataset, i: int) -> dt.datetime:
+    day = EPOCH + dt.timedelta(days=int(ds.post_day[i]))
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) + dt.timedelta(
+        seconds=int(ds.post_second[i]))
+
+
+def earned(ds: Dataset, rows: IntArray, basis: str, first: int, last: int) -> dict[str, FloatArray]:
+    """Base amounts of ``rows`` under a date basis: accrued totals, then fixed amounts."""
+    if basis == "performance_date":
+        share = window_share(ds.post_day[rows], first, last)
+    else:
+        share = accrued(LAST_DAY - ds.post_day[rows])
+    out = {name: np.floor(ds.totals[name][rows] * share) for name in BASE
+           if name in ds.totals}
+    for name in FIXED:
+        out[name] = ds.totals[name][rows]
+    return out
+
+
+def _div(num: FloatArray, den: FloatArray, scale: float = 1.0) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result: FloatArray = np.where(den > 0, num / np.where(den > 0, den, 1) * scale, np.nan)
+    return result
+
+
+def derive(sums: dict[str, FloatArray], posts: FloatArray, paid_posts: FloatArray,
+           creators: FloatArray, paid_creators: FloatArray) -> dict[str, FloatArray]:
+    """Every metric from summed base amounts (arrays, one value per group)."""
+    s = sums
+    engagements = s["likes"] + s["comments"] + s["shares"] + s["saves"]
+    paid_engagements = s["paidLikes"] + s["paidComments"] + s["paidShares"] + s["paidSaves"]
+    value_of = {"valueOfLikes": s["likes"] * 0.3, "valueOfComments": s["comments"] * 0.5,
+                "valueOfShares": s["shares"] * 0.4,
+                "valueOfImpressions": s["impressions"] / 1000 * 5.0}
+    emv = sum(value_of.values(), np.zeros_like(engagements))
+    revenue = s["trackingLinksConversionValue"] + s["affiliateLinksSales"]
+    m: dict[str, FloatArray] = {name: s[name] for name in BASE if name in s}
+    m.update(value_of)
+    m.update({
+        "engagements": engagements,
+        "totalInteractions": engagements + s["replies"] + s["reposts"],
+        "engagementRate": _div(engagements, s["impressions"], 100),
+        "postsCount": posts, "paidPostsCount": paid_posts,
+        "influencersCount": creators, "paidInfluencersCount": paid_creators,
+        "impressionsPerPost": _div(s["impressions"], posts),
+        "engagementsPerPost": _div(engagements, posts),
+        "estimatedValueGenerated": emv, "valueGenerated": emv,
+        "estimatedContentCost": s["cost"], "campaignsCost": s["cost"],
+        "estimatedRoi": _div(emv, s["cost"]), "returnOnInvestment": _div(emv, s["cost"]),
+        "cpe": _div(s["cost"], engagements), "cpm": _div(s["cost"], s["impressions"], 1000),
+        "paidEngagements": paid_engagements,
+        "paidEngagementRate": _div(paid_engagements, s["paidImpressions"], 100),
+        "paidAdSpend": s["paidAdSpend"], "paidCost": s["paidAdSpend"],
+        "paidCpe": _div(s["paidAdSpend"], paid_engagements),
+        "paidCpm": _div(s["paidAdSpend"], s["paidImpressions"], 1000),
+        "paidReturnOnAdSpend": _div(revenue, s["paidAdSpend"]),
+        "affiliateLinksConversionRate": _div(s["affiliateLinksConversions"],
+                                             s["affiliateLinksClicks"]),
+        "affiliateLinksRoi": _div(s["affiliateLinksCommissionEarned"], s["cost"]),
+        "avgWatchTime": s["avgWatchTime"],
+        "followersAtPostDate": s["followersAtPostDate"],
+    })
+    return m
+
+
+RATES = frozenset({"engagementRate", "paidEngagementRate", "impressionsPerPost",
+                   "engagementsPerPost", "estimatedRoi", "returnOnInvestment", "cpe", "cpm",
+                   "paidCpe", "paidCpm", "paidReturnOnAdSpend", "affiliateLinksConversionRate",
+                   "affiliateLinksRoi", "avgWatchTime"})
+MONEY = frozenset({"estimatedValueGenerated", "valueGenerated", "estimatedContentCost",
+                   "campaignsCost", "paidAdSpend", "paidCost", "trackingLinksConversionValue",
+                   "affiliateLinksSales", "affiliateLinksCommissionEarned", "valueOfLikes",
+                   "valueOfComments", "valueOfShares", "valueOfImpressions"})
+
+
+def render(value: float, name: str) -> float | int | None:
+    """A metric as JSON: ``None`` for not available, integers for counts, 2 decimals else."""
+    if value != value:  # NaN: not available for this row
+        return None
+    if name in RATES or name in MONEY:
+        return round(float(value), 2)
+    return int(value)
+
+
+def group_sums(values: dict[str, FloatArray], keys: IntArray, groups: int) -> dict[str, FloatArray]:
+    """Sum each base amount per group; a group whose values are all missing stays missing."""
+    out: dict[str, FloatArray] = {}
+    for name, array in values.items():
+        present = ~np.isnan(array)
+        total = np.bincount(keys[present], weights=array[present], minlength=groups)
+        seen = np.bincount(keys[present], minlength=groups)
+        if name == "avgWatchTime":
+            total = _div(total, seen.astype(np.float64))
+        out[name] = np.where(seen > 0, total, np.nan)
+    return out
+
+
+def distinct_count(keys: IntArray, values: IntArray, groups: int,
+                   mask: npt.NDArray[np.bool_] | None = None) -> FloatArray:
+    """Number of distinct ``values`` per group key."""
+    if mask is not None:
+        keys, values = keys[mask], values[mask]
+    if keys.size == 0:
+        return np.zeros(groups)
+    pairs = np.unique(keys * 1_000_003 + values)
+    return np.bincount(pairs // 1_000_003, minlength=groups).astype(np.float64)
+
+
+def day_index(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+def as_date(index: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=index)
+
+
+def select(values: Sequence[str], universe: Sequence[str]) -> list[int]:
+    return [universe.index(v) for v in values]
