@@ -1,5 +1,67 @@
-"""later-reporting: the Python SDK for the Later Influence Reporting API v2."""
+"""later-reporting: the Python SDK for the Later Influence Reporting API v2.
+
+    from datetime import date
+    from later_reporting import Client
+
+    with Client() as client:  # credentials from LATER_REPORTING_CLIENT_ID / _SECRET
+        for post in client.posts.performance(start=date(2025, 1, 1), end=date(2025, 3, 31)):
+            print(post.post_id, post.impressions)
+"""
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from later_reporting._client import AsyncClient, Client  # noqa: E402 - after __version__, which _client reads
+from later_reporting._errors import (  # noqa: E402
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ClientDisabled,
+    ConfigurationError,
+    DriftError,
+    InstanceAccessDenied,
+    InvalidClientCredentials,
+    InvalidSortPropertyError,
+    LaterReportingError,
+    NoAccessibleInstances,
+    NotFoundError,
+    PermissionDeniedError,
+    QueryTooLargeError,
+    RateLimitedError,
+    ServerError,
+    UnexpectedResponseError,
+    UnsupportedMetricError,
+    ValidationError,
+)
+from later_reporting._pagination import AsyncPaginator, Page, Paginator  # noqa: E402
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AsyncPaginator",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ClientDisabled",
+    "ConfigurationError",
+    "DriftError",
+    "InstanceAccessDenied",
+    "InvalidClientCredentials",
+    "InvalidSortPropertyError",
+    "LaterReportingError",
+    "NoAccessibleInstances",
+    "NotFoundError",
+    "Page",
+    "Paginator",
+    "PermissionDeniedError",
+    "QueryTooLargeError",
+    "RateLimitedError",
+    "ServerError",
+    "UnexpectedResponseError",
+    "UnsupportedMetricError",
+    "ValidationError",
+    "__version__",
+]

@@ -1,0 +1,102 @@
+"""Client settings from arguments and the environment, checked before anything is sent."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from later_reporting._errors import ConfigurationError
+
+DEFAULT_BASE_URL = "https://reporting.api.later.com"
+ENV_CLIENT_ID = "LATER_REPORTING_CLIENT_ID"
+ENV_CLIENT_SECRET = "LATER_REPORTING_CLIENT_SECRET"  # noqa: S105 - a variable name
+ENV_BASE_URL = "LATER_REPORTING_BASE_URL"
+
+
+class Secret:
+    """A string that never shows itself in a repr, a str or a traceback's locals."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str) -> str:
+    """``https://`` only, except for loopback hosts (the sandbox)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"base URL {url!r} is not an http(s) URL with a host, e.g. {DEFAULT_BASE_URL}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"base URL {url!r} uses http:// to a non-local host; use https:// "
+            "(plain http is allowed only for loopback hosts such as the sandbox)")
+    if parts.query or parts.fragment:
+        raise ConfigurationError(f"base URL {url!r} must not carry a query or fragment")
+    return url.strip().rstrip("/")
+
+
+@dataclass(frozen=True)
+class Settings:
+    client_id: str
+    client_secret: Secret
+    base_url: str
+    timeout: httpx.Timeout
+    total_timeout: float
+    max_retries: int
+    concurrency: int
+    rate_limit: int | None
+
+
+def resolve(client_id: str | None, client_secret: str | None, base_url: str | None,
+            timeout: float | httpx.Timeout, max_retries: int, concurrency: int,
+            rate_limit: int | None) -> Settings:
+    cid = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
+    secret = client_secret if client_secret is not None else os.environ.get(ENV_CLIENT_SECRET)
+    if not cid or not cid.strip():
+        raise ConfigurationError(
+            f"no client ID: pass client_id= or set {ENV_CLIENT_ID}")
+    if not secret:
+        raise ConfigurationError(
+            f"no client secret: pass client_secret= or set {ENV_CLIENT_SECRET}")
+    url = check_base_url(base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
+    if isinstance(timeout, httpx.Timeout):
+        http_timeout = timeout
+        total = max(v for v in (timeout.read, timeout.connect, 30.0) if v is not None)
+    else:
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        http_timeout = httpx.Timeout(float(timeout), connect=min(10.0, float(timeout)))
+        total = float(timeout)
+    if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or not 1 <= concurrency <= 64:
+        raise ConfigurationError(f"concurrency must be between 1 and 64, got {concurrency!r}")
+    if rate_limit is not None and (not isinstance(rate_limit, int) or isinstance(rate_limit, bool)
+                                   or rate_limit < 1):
+        raise ConfigurationError(
+            f"rate_limit must be a positive number of requests per minute, or None; got {rate_limit!r}")
+    return Settings(cid.strip(), Secret(secret), url, http_timeout, total, max_retries,
+                    concurrency, rate_limit)

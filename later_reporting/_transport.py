@@ -1,0 +1,178 @@
+"""The httpx transports that apply the rate budget and the retry policy to every request.
+
+They wrap the user's transport (or httpx's default). Each attempt reads the whole body
+inside the retry loop, so a connection dropped mid-body is retried like any other
+connection error, a body that drips past the request's total timeout is a timeout, and a
+body larger than ``max_response_bytes`` is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+
+from later_reporting import _retry
+from later_reporting._errors import UnexpectedResponseError, parse_retry_after
+from later_reporting._logging import logger
+from later_reporting._ratelimit import RateBudget
+
+TOTAL_TIMEOUT = "later_reporting.total_timeout"
+
+
+@dataclass
+class RetryPolicy:
+    max_retries: int = 2
+    max_response_bytes: int = 64 * 1024 * 1024
+
+
+def _deadline(request: httpx.Request) -> float | None:
+    total = request.extensions.get(TOTAL_TIMEOUT)
+    return time.monotonic() + float(total) if total else None
+
+
+def _check_size(size: int, limit: int, response: httpx.Response) -> None:
+    if size > limit:
+        response.close()
+        raise UnexpectedResponseError(
+            f"the response body is larger than {limit} bytes; refusing to read it", response)
+
+
+def _check_deadline(deadline: float | None, request: httpx.Request) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise httpx.ReadTimeout("the response did not complete within the request's timeout",
+                                request=request)
+
+
+def _declared_length(response: httpx.Response) -> int:
+    try:
+        return int(response.headers.get("content-length", "0"))
+    except ValueError:
+        return 0
+
+
+def _log(request: httpx.Request, outcome: str, attempt: int, started: float) -> None:
+    logger.debug("%s %s -> %s (attempt %d, %.0f ms)", request.method, request.url, outcome,
+                 attempt + 1, (time.monotonic() - started) * 1000)
+
+
+class RetryTransport(httpx.BaseTransport):
+    """Sync: budget, then send with retries; the body is read inside each attempt."""
+
+    def __init__(self, inner: httpx.BaseTransport, policy: RetryPolicy, budget: RateBudget):
+        self.inner, self.policy, self.budget = inner, policy, budget
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempt = 0
+        while True:
+            self.budget.acquire()
+            started = time.monotonic()
+            try:
+                response = self.inner.handle_request(request)
+                self._read(response, request)
+            except httpx.TransportError as error:
+                _log(request, type(error).__name__, attempt, started)
+                if not _retry.should_retry(request.method, request.url.path, None, error,
+                                           attempt, self.policy.max_retries):
+                    raise
+                _retry.sleep(_retry.retry_delay(attempt))
+                attempt += 1
+                continue
+            _log(request, str(response.status_code), attempt, started)
+            self.budget.observe(response.headers.get("x-ratelimit-limit"),
+                                response.headers.get("x-ratelimit-window"))
+            if not _retry.should_retry(request.method, request.url.path, response.status_code,
+                                       None, attempt, self.policy.max_retries):
+                return response
+            _retry.sleep(delay_for(response, attempt, self.budget))
+            attempt += 1
+
+    def _read(self, response: httpx.Response, request: httpx.Request) -> None:
+        deadline = _deadline(request)
+        limit = self.policy.max_response_bytes
+        _check_size(_declared_length(response), limit, response)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_raw():
+                size += len(chunk)
+                _check_size(size, limit, response)
+                _check_deadline(deadline, request)
+                chunks.append(chunk)
+        finally:
+            response.close()
+        response._content = b"".join(chunks)  # noqa: SLF001 - hand httpx the body we read
+        _check_deadline(deadline, request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport):
+    """Async twin of :class:`RetryTransport`."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy,
+                 budget: RateBudget):
+        self.inner, self.policy, self.budget = inner, policy, budget
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        attempt = 0
+        while True:
+            await self.budget.acquire_async()
+            started = time.monotonic()
+            try:
+                response = await self.inner.handle_async_request(request)
+                await self._read(response, request)
+            except httpx.TransportError as error:
+                _log(request, type(error).__name__, attempt, started)
+                if not _retry.should_retry(request.method, request.url.path, None, error,
+                                           attempt, self.policy.max_retries):
+                    raise
+                await _retry.async_sleep(_retry.retry_delay(attempt))
+                attempt += 1
+                continue
+            _log(request, str(response.status_code), attempt, started)
+            self.budget.observe(response.headers.get("x-ratelimit-limit"),
+                                response.headers.get("x-ratelimit-window"))
+            if not _retry.should_retry(request.method, request.url.path, response.status_code,
+                                       None, attempt, self.policy.max_retries):
+                return response
+            await _retry.async_sleep(delay_for(response, attempt, self.budget))
+            attempt += 1
+
+    async def _read(self, response: httpx.Response, request: httpx.Request) -> None:
+        deadline = _deadline(request)
+        limit = self.policy.max_response_bytes
+        _check_size(_declared_length(response), limit, response)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                _check_size(size, limit, response)
+                _check_deadline(deadline, request)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        response._content = b"".join(chunks)  # noqa: SLF001 - hand httpx the body we read
+        _check_deadline(deadline, request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def delay_for(response: httpx.Response, attempt: int, budget: RateBudget) -> float:
+    """Backoff for a retryable status, honouring Retry-After and the rate-limit window."""
+    return _retry.retry_delay(
+        attempt,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+        rate_limited=response.status_code == 429,
+        window=budget.window if budget.limit else None,
+    )
+
+
+def chunks_of(data: bytes, size: int = 65536) -> Iterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i:i + size]
