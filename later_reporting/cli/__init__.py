@@ -19,3 +19,10 @@ def main() -> None:
 from later_reporting.cli._sandbox import sandbox  # noqa: E402 - commands register after the group
 
 main.add_command(sandbox)
+from later_reporting.cli._auth import auth  # noqa: E402
+from later_reporting.cli._demo import demo  # noqa: E402
+from later_reporting.cli._export import export  # noqa: E402
+
+main.add_command(export)
+main.add_command(demo)
+main.add_command(auth)

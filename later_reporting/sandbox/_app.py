@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from later_reporting.sandbox import _catalog as cat
+from later_reporting import _catalog as cat
 from later_reporting.sandbox import _query as q
 from later_reporting.sandbox._auth import DEFAULT_CLIENTS, SandboxClient, Tokens
 from later_reporting.sandbox._data import build_dataset

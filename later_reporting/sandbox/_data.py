@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from later_reporting.sandbox._catalog import CONTENT_TYPES, PLATFORM_OF, VIDEO_TYPES
+from later_reporting._catalog import CONTENT_TYPES, PLATFORM_OF, VIDEO_TYPES
 
 EPOCH = dt.date(2024, 1, 1)
 AS_OF = dt.date(2026, 6, 30)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import parse_qsl
 
-from later_reporting.sandbox._catalog import CONTENT_TYPES, PLATFORM_CONTENT_TYPES, valid_metrics
+from later_reporting._catalog import CONTENT_TYPES, PLATFORM_CONTENT_TYPES, valid_metrics
 from later_reporting.sandbox._problems import Problem, invalid
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

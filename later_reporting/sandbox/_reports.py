@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from later_reporting.sandbox import _data as d
-from later_reporting.sandbox._catalog import CONTENT_TYPES, PLATFORM_OF
+from later_reporting._catalog import CONTENT_TYPES, PLATFORM_OF
 from later_reporting.sandbox._data import Dataset, FloatArray, IntArray
 
 Row = dict[str, Any]

@@ -1,4 +1,5 @@
-"""What the API knows: platforms, content types, and the metrics and sort keys of each report.
+"""What the API knows: platforms, content types, the metrics and sort keys of each report,
+and the default metric set of each (shared by the sandbox and the command line).
 
 Mirrors ``openapi/later-reporting-v2.yaml``; ``tests/sandbox/test_catalog.py`` holds the two
 equal.
