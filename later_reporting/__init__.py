@@ -1,17 +1,17 @@
 """later-reporting: the Python SDK for the Later Influence Reporting API v2.
 
-    from datetime import date
-    from later_reporting import Client
+from datetime import date
+from later_reporting import Client
 
-    with Client() as client:  # credentials from LATER_REPORTING_CLIENT_ID / _SECRET
-        for post in client.posts.performance(start=date(2025, 1, 1), end=date(2025, 3, 31)):
-            print(post.post_id, post.impressions)
+with Client() as client:  # credentials from LATER_REPORTING_CLIENT_ID / _SECRET
+    for post in client.posts.performance(start=date(2025, 1, 1), end=date(2025, 3, 31)):
+        print(post.post_id, post.impressions)
 """
 
 __version__ = "0.1.0"
 
-from later_reporting._client import AsyncClient, Client  # noqa: E402 - after __version__, which _client reads
-from later_reporting._errors import (  # noqa: E402
+from later_reporting._client import AsyncClient, Client
+from later_reporting._errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
@@ -34,7 +34,7 @@ from later_reporting._errors import (  # noqa: E402
     UnsupportedMetricError,
     ValidationError,
 )
-from later_reporting._pagination import AsyncPaginator, Page, Paginator  # noqa: E402
+from later_reporting._pagination import AsyncPaginator, Page, Paginator
 
 __all__ = [
     "APIConnectionError",

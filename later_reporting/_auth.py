@@ -14,7 +14,7 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Awaitable, Callable, Generator, AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass
 
 import httpx
@@ -114,14 +114,21 @@ class BearerAuth(httpx.Auth):
 
     requires_response_body = True
 
-    def __init__(self, tokens: TokenManager, fetch: Callable[[], str] | None = None,
-                 fetch_async: Callable[[], Awaitable[str]] | None = None) -> None:
+    def __init__(
+        self,
+        tokens: TokenManager,
+        fetch: Callable[[], str] | None = None,
+        fetch_async: Callable[[], Awaitable[str]] | None = None,
+    ) -> None:
         self.tokens = tokens
         self.fetch = fetch
         self.fetch_async = fetch_async
 
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        assert self.fetch is not None, "sync auth flow without a sync token fetcher"
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        if self.fetch is None:
+            raise RuntimeError("this auth is for an AsyncClient; use it with httpx.AsyncClient")
         token = self.tokens.get(self.fetch)
         request.headers["Authorization"] = f"Bearer {token.value}"
         response = yield request
@@ -131,8 +138,11 @@ class BearerAuth(httpx.Auth):
             request.headers["Authorization"] = f"Bearer {token.value}"
             yield request
 
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        assert self.fetch_async is not None, "async auth flow without an async token fetcher"
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if self.fetch_async is None:
+            raise RuntimeError("this auth is for a Client; use it with httpx.Client")
         token = await self.tokens.get_async(self.fetch_async)
         request.headers["Authorization"] = f"Bearer {token.value}"
         response = yield request

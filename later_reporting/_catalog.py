@@ -15,8 +15,16 @@ PLATFORM_CONTENT_TYPES: dict[str, tuple[str, ...]] = {
     "twitter": (),
 }
 CONTENT_TYPES: tuple[str, ...] = (
-    "instagram_post", "instagram_reel", "instagram_story", "facebook_post", "facebook_live",
-    "facebook_group", "facebook_reel", "tiktok", "youtube_video", "youtube_shorts",
+    "instagram_post",
+    "instagram_reel",
+    "instagram_story",
+    "facebook_post",
+    "facebook_live",
+    "facebook_group",
+    "facebook_reel",
+    "tiktok",
+    "youtube_video",
+    "youtube_shorts",
 )
 PLATFORM_OF: dict[str, str] = {
     ct: platform for platform, cts in PLATFORM_CONTENT_TYPES.items() for ct in cts
@@ -108,8 +116,17 @@ RESTRICTED: dict[str, frozenset[str]] = {
     "navigationTapForward": frozenset({"instagram_story"}),
     "navigationSwipeForward": frozenset({"instagram_story"}),
 }
-VIDEO_TYPES = frozenset({"instagram_reel", "instagram_story", "facebook_live", "facebook_reel",
-                         "tiktok", "youtube_video", "youtube_shorts"})
+VIDEO_TYPES = frozenset(
+    {
+        "instagram_reel",
+        "instagram_story",
+        "facebook_live",
+        "facebook_reel",
+        "tiktok",
+        "youtube_video",
+        "youtube_shorts",
+    }
+)
 
 
 def valid_metrics(allowed: tuple[str, ...], content_types: frozenset[str]) -> list[str]:

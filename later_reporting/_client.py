@@ -37,12 +37,20 @@ USER_AGENT = f"later-reporting-python/{__version__}"
 DriftPolicy = Literal["raise", "warn"]
 
 
-def _common(client_id: str | None, client_secret: str | None, base_url: str | None,
-            timeout: float | httpx.Timeout, max_retries: int, concurrency: int,
-            rate_limit: int | None, on_drift: str) -> tuple[Settings, RateBudget, RetryPolicy]:
+def _common(
+    client_id: str | None,
+    client_secret: str | None,
+    base_url: str | None,
+    timeout: float | httpx.Timeout,
+    max_retries: int,
+    concurrency: int,
+    rate_limit: int | None,
+    on_drift: str,
+) -> tuple[Settings, RateBudget, RetryPolicy]:
     configure_from_env()
-    settings = resolve(client_id, client_secret, base_url, timeout, max_retries, concurrency,
-                       rate_limit)
+    settings = resolve(
+        client_id, client_secret, base_url, timeout, max_retries, concurrency, rate_limit
+    )
     if on_drift not in ("raise", "warn"):
         raise ConfigurationError(f"on_drift must be 'raise' or 'warn', got {on_drift!r}")
     return settings, RateBudget(settings.rate_limit), RetryPolicy(settings.max_retries)
@@ -57,24 +65,42 @@ def _translate(error: httpx.TransportError) -> APIConnectionError:
 class Client:
     """The synchronous client. Use it as a context manager, or call :meth:`close`."""
 
-    def __init__(self, *, client_id: str | None = None, client_secret: str | None = None,
-                 base_url: str | None = None, timeout: float | httpx.Timeout = 30.0,
-                 max_retries: int = 2, concurrency: int = 4, rate_limit: int | None = 120,
-                 on_drift: DriftPolicy = "raise",
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int = 2,
+        concurrency: int = 4,
+        rate_limit: int | None = 120,
+        on_drift: DriftPolicy = "raise",
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self._settings, self._budget, policy = _common(
-            client_id, client_secret, base_url, timeout, max_retries, concurrency, rate_limit,
-            on_drift)
+            client_id,
+            client_secret,
+            base_url,
+            timeout,
+            max_retries,
+            concurrency,
+            rate_limit,
+            on_drift,
+        )
         self.on_drift: DriftPolicy = on_drift
         self.concurrency = concurrency
         self._tokens = TokenManager()
-        inner = transport or httpx.HTTPTransport(verify=True,
-                                                 limits=httpx.Limits(max_connections=64))
+        inner = transport or httpx.HTTPTransport(
+            verify=True, limits=httpx.Limits(max_connections=64)
+        )
         self._http = httpx.Client(
-            base_url=self._settings.base_url, timeout=self._settings.timeout,
+            base_url=self._settings.base_url,
+            timeout=self._settings.timeout,
             transport=RetryTransport(inner, policy, self._budget),
             auth=BearerAuth(self._tokens, fetch=self._fetch_token),
-            headers={"User-Agent": USER_AGENT})
+            headers={"User-Agent": USER_AGENT},
+        )
         self.instances = Instances(self)
         self.campaigns = Campaigns(self)
         self.platforms = Platforms(self)
@@ -82,7 +108,9 @@ class Client:
         self.posts = Posts(self)
 
     def __repr__(self) -> str:
-        return f"Client(base_url={self._settings.base_url!r}, client_id={self._settings.client_id!r})"
+        return (
+            f"Client(base_url={self._settings.base_url!r}, client_id={self._settings.client_id!r})"
+        )
 
     @property
     def base_url(self) -> str:
@@ -99,9 +127,11 @@ class Client:
         return self._tokens.get(self._fetch_token).expires_at
 
     def _fetch_token(self) -> str:
-        kwargs = _seam.token_kwargs(self._settings.client_id,
-                                    self._settings.client_secret.reveal(),
-                                    self._settings.total_timeout)
+        kwargs = _seam.token_kwargs(
+            self._settings.client_id,
+            self._settings.client_secret.reveal(),
+            self._settings.total_timeout,
+        )
         try:
             response = self._http.request(**kwargs)
         except httpx.TransportError as error:
@@ -122,32 +152,54 @@ class Client:
     def __enter__(self) -> Client:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: types.TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
         self.close()
 
 
 class AsyncClient:
     """The asynchronous client. Use it with ``async with``, or await :meth:`aclose`."""
 
-    def __init__(self, *, client_id: str | None = None, client_secret: str | None = None,
-                 base_url: str | None = None, timeout: float | httpx.Timeout = 30.0,
-                 max_retries: int = 2, concurrency: int = 4, rate_limit: int | None = 120,
-                 on_drift: DriftPolicy = "raise",
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int = 2,
+        concurrency: int = 4,
+        rate_limit: int | None = 120,
+        on_drift: DriftPolicy = "raise",
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._settings, self._budget, policy = _common(
-            client_id, client_secret, base_url, timeout, max_retries, concurrency, rate_limit,
-            on_drift)
+            client_id,
+            client_secret,
+            base_url,
+            timeout,
+            max_retries,
+            concurrency,
+            rate_limit,
+            on_drift,
+        )
         self.on_drift: DriftPolicy = on_drift
         self.concurrency = concurrency
         self._tokens = TokenManager()
-        inner = transport or httpx.AsyncHTTPTransport(verify=True,
-                                                      limits=httpx.Limits(max_connections=64))
+        inner = transport or httpx.AsyncHTTPTransport(
+            verify=True, limits=httpx.Limits(max_connections=64)
+        )
         self._http = httpx.AsyncClient(
-            base_url=self._settings.base_url, timeout=self._settings.timeout,
+            base_url=self._settings.base_url,
+            timeout=self._settings.timeout,
             transport=AsyncRetryTransport(inner, policy, self._budget),
             auth=BearerAuth(self._tokens, fetch_async=self._fetch_token),
-            headers={"User-Agent": USER_AGENT})
+            headers={"User-Agent": USER_AGENT},
+        )
         self.instances = AsyncInstances(self)
         self.campaigns = AsyncCampaigns(self)
         self.platforms = AsyncPlatforms(self)
@@ -155,8 +207,10 @@ class AsyncClient:
         self.posts = AsyncPosts(self)
 
     def __repr__(self) -> str:
-        return (f"AsyncClient(base_url={self._settings.base_url!r}, "
-                f"client_id={self._settings.client_id!r})")
+        return (
+            f"AsyncClient(base_url={self._settings.base_url!r}, "
+            f"client_id={self._settings.client_id!r})"
+        )
 
     @property
     def base_url(self) -> str:
@@ -171,17 +225,20 @@ class AsyncClient:
         return (await self._tokens.get_async(self._fetch_token)).expires_at
 
     async def _fetch_token(self) -> str:
-        kwargs = _seam.token_kwargs(self._settings.client_id,
-                                    self._settings.client_secret.reveal(),
-                                    self._settings.total_timeout)
+        kwargs = _seam.token_kwargs(
+            self._settings.client_id,
+            self._settings.client_secret.reveal(),
+            self._settings.total_timeout,
+        )
         try:
             response = await self._http.request(**kwargs)
         except httpx.TransportError as error:
             raise _translate(error) from None
         return str(_seam.json_of(response, token_request=True)["jwt"])
 
-    async def _send(self, op: Operation, params: dict[str, Any],
-                    timeout: float | None) -> dict[str, Any]:
+    async def _send(
+        self, op: Operation, params: dict[str, Any], timeout: float | None
+    ) -> dict[str, Any]:
         kwargs = _seam.request_kwargs(op, params, timeout or self._settings.total_timeout)
         try:
             response = await self._http.request(**kwargs)
@@ -195,6 +252,10 @@ class AsyncClient:
     async def __aenter__(self) -> AsyncClient:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: types.TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
         await self.aclose()

@@ -48,11 +48,13 @@ def check_base_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
-            f"base URL {url!r} is not an http(s) URL with a host, e.g. {DEFAULT_BASE_URL}")
+            f"base URL {url!r} is not an http(s) URL with a host, e.g. {DEFAULT_BASE_URL}"
+        )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"base URL {url!r} uses http:// to a non-local host; use https:// "
-            "(plain http is allowed only for loopback hosts such as the sandbox)")
+            "(plain http is allowed only for loopback hosts such as the sandbox)"
+        )
     if parts.query or parts.fragment:
         raise ConfigurationError(f"base URL {url!r} must not carry a query or fragment")
     return url.strip().rstrip("/")
@@ -70,33 +72,49 @@ class Settings:
     rate_limit: int | None
 
 
-def resolve(client_id: str | None, client_secret: str | None, base_url: str | None,
-            timeout: float | httpx.Timeout, max_retries: int, concurrency: int,
-            rate_limit: int | None) -> Settings:
+def resolve(
+    client_id: str | None,
+    client_secret: str | None,
+    base_url: str | None,
+    timeout: float | httpx.Timeout,
+    max_retries: int,
+    concurrency: int,
+    rate_limit: int | None,
+) -> Settings:
     cid = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
     secret = client_secret if client_secret is not None else os.environ.get(ENV_CLIENT_SECRET)
     if not cid or not cid.strip():
-        raise ConfigurationError(
-            f"no client ID: pass client_id= or set {ENV_CLIENT_ID}")
+        raise ConfigurationError(f"no client ID: pass client_id= or set {ENV_CLIENT_ID}")
     if not secret:
         raise ConfigurationError(
-            f"no client secret: pass client_secret= or set {ENV_CLIENT_SECRET}")
+            f"no client secret: pass client_secret= or set {ENV_CLIENT_SECRET}"
+        )
     url = check_base_url(base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
     if isinstance(timeout, httpx.Timeout):
         http_timeout = timeout
         total = max(v for v in (timeout.read, timeout.connect, 30.0) if v is not None)
     else:
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-            raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
+            raise ConfigurationError(
+                f"timeout must be a positive number of seconds, got {timeout!r}"
+            )
         http_timeout = httpx.Timeout(float(timeout), connect=min(10.0, float(timeout)))
         total = float(timeout)
     if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
         raise ConfigurationError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
-    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or not 1 <= concurrency <= 64:
+    if (
+        not isinstance(concurrency, int)
+        or isinstance(concurrency, bool)
+        or not 1 <= concurrency <= 64
+    ):
         raise ConfigurationError(f"concurrency must be between 1 and 64, got {concurrency!r}")
-    if rate_limit is not None and (not isinstance(rate_limit, int) or isinstance(rate_limit, bool)
-                                   or rate_limit < 1):
+    if rate_limit is not None and (
+        not isinstance(rate_limit, int) or isinstance(rate_limit, bool) or rate_limit < 1
+    ):
         raise ConfigurationError(
-            f"rate_limit must be a positive number of requests per minute, or None; got {rate_limit!r}")
-    return Settings(cid.strip(), Secret(secret), url, http_timeout, total, max_retries,
-                    concurrency, rate_limit)
+            "rate_limit must be a positive number of requests per minute, or None; "
+            f"got {rate_limit!r}"
+        )
+    return Settings(
+        cid.strip(), Secret(secret), url, http_timeout, total, max_retries, concurrency, rate_limit
+    )

@@ -88,9 +88,11 @@ class APIError(LaterReportingError):
         self.title: str | None = _str(problem.get("title"))
         self.detail: str | None = _str(problem.get("detail"))
         self.extensions: dict[str, Any] = {
-            k: v for k, v in problem.items() if k not in ("type", "title", "detail")}
-        self.request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS
-                                if h in response.headers), None)
+            k: v for k, v in problem.items() if k not in ("type", "title", "detail")
+        }
+        self.request_id = next(
+            (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
+        )
         parts = [f"HTTP {self.status_code}"]
         if self.type:
             parts.append(self.type)
@@ -178,8 +180,11 @@ BY_TYPE: dict[str, type[APIError]] = {
     "INTERNAL_ERROR": ServerError,
 }
 BY_STATUS: dict[int, type[APIError]] = {
-    400: BadRequestError, 401: AuthenticationError, 403: PermissionDeniedError,
-    404: NotFoundError, 429: RateLimitedError,
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitedError,
 }
 
 
@@ -211,8 +216,10 @@ def error_from_response(response: httpx.Response, *, token_request: bool = False
     problem = problem_of(response)
     if not problem:
         kind = response.headers.get("content-type", "no content type").split(";")[0]
-        problem = {"title": response.reason_phrase or "Error",
-                   "detail": f"the response body is {kind}, not problem+json"}
+        problem = {
+            "title": response.reason_phrase or "Error",
+            "detail": f"the response body is {kind}, not problem+json",
+        }
     status = response.status_code
     type_ = problem.get("type")
     code = problem.get("code")

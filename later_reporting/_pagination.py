@@ -62,11 +62,14 @@ class Query:
 def page_of(body: Body, number: int | None, rows: Callable[[Body], list[Any]]) -> Page[Any]:
     pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else None
     cursor = body.get("nextCursor")
-    return Page(items=rows(body),
-                number=pagination.get("page", number) if pagination else number,
-                total_items=pagination.get("totalItems") if pagination else None,
-                total_pages=pagination.get("totalPages") if pagination else None,
-                next_cursor=cursor if isinstance(cursor, str) and cursor else None, raw=body)
+    return Page(
+        items=rows(body),
+        number=pagination.get("page", number) if pagination else number,
+        total_items=pagination.get("totalItems") if pagination else None,
+        total_pages=pagination.get("totalPages") if pagination else None,
+        next_cursor=cursor if isinstance(cursor, str) and cursor else None,
+        raw=body,
+    )
 
 
 def numbered(params: Params, number: int) -> Params:
@@ -89,9 +92,11 @@ def check_drift(first: Page[Any], page: Page[Any], policy: DriftPolicy) -> None:
     if page.total_items is None or first.total_items is None:
         return
     if page.total_items != first.total_items:
-        message = (f"the result changed while it was being read: totalItems was "
-                   f"{first.total_items} on page 1 and {page.total_items} on page {page.number}; "
-                   "rows may be duplicated or missing. Re-run the query.")
+        message = (
+            f"the result changed while it was being read: totalItems was "
+            f"{first.total_items} on page 1 and {page.total_items} on page {page.number}; "
+            "rows may be duplicated or missing. Re-run the query."
+        )
         if policy == "raise":
             raise DriftError(message)
         warnings.warn(message, RuntimeWarning, stacklevel=4)
@@ -108,9 +113,11 @@ def halves(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date], tuple
 
 def split_error(query: Query, first: Page[Any]) -> QueryTooLargeError:
     return QueryTooLargeError(
-        "query", f"the result has {first.total_items} rows ({first.total_pages} pages), past "
+        "query",
+        f"the result has {first.total_items} rows ({first.total_pages} pages), past "
         f"the server's {MAX_PAGES}-page cap, and {query.split_reason or 'cannot be split'}; "
-        "narrow the date range or the filters (instances, campaigns, platforms)")
+        "narrow the date range or the filters (instances, campaigns, platforms)",
+    )
 
 
 def with_range(params: Params, start: dt.date, end: dt.date) -> Params:
@@ -175,10 +182,12 @@ class Paginator(Generic[T]):
         if not query.splittable:
             raise split_error(query, first)
         leaves = self._split(query.params, first, typed)
-        for params, leaf_first in (reversed(leaves) if query.descending else leaves):
+        for params, leaf_first in reversed(leaves) if query.descending else leaves:
             yield from self._walk(params, leaf_first, typed)
 
-    def _split(self, params: Params, first: Page[Any], typed: bool) -> list[tuple[Params, Page[Any]]]:
+    def _split(
+        self, params: Params, first: Page[Any], typed: bool
+    ) -> list[tuple[Params, Page[Any]]]:
         start, end = params["start_date"], params["end_date"]
         if not too_large(first, self._query):
             return [(params, first)]
@@ -195,8 +204,9 @@ class Paginator(Generic[T]):
         yield first
         if first.next_cursor:
             page, seen = first, 1
-            while page.next_cursor and (query.max_items is None
-                                        or seen * query.page_size < query.max_items):
+            while page.next_cursor and (
+                query.max_items is None or seen * query.page_size < query.max_items
+            ):
                 page = self._get(cursored(params, page.next_cursor, query.page_size), None, typed)
                 seen += 1
                 yield page
@@ -211,10 +221,11 @@ class Paginator(Generic[T]):
             try:
                 while window:
                     page = window.popleft().result()
-                    number = next(numbers, None)
-                    if number is not None:
-                        window.append(pool.submit(self._get, numbered(params, number), number,
-                                                  typed))
+                    upcoming = next(numbers, None)
+                    if upcoming is not None:
+                        window.append(
+                            pool.submit(self._get, numbered(params, upcoming), upcoming, typed)
+                        )
                     check_drift(first, page, query.on_drift)
                     yield page
             finally:
@@ -281,11 +292,13 @@ class AsyncPaginator(Generic[T]):
         if not query.splittable:
             raise split_error(query, first)
         leaves = await self._split(query.params, first, typed)
-        for params, leaf_first in (reversed(leaves) if query.descending else leaves):
+        for params, leaf_first in reversed(leaves) if query.descending else leaves:
             async for page in self._walk(params, leaf_first, typed):
                 yield page
 
-    async def _split(self, params: Params, first: Page[Any], typed: bool) -> list[tuple[Params, Page[Any]]]:
+    async def _split(
+        self, params: Params, first: Page[Any], typed: bool
+    ) -> list[tuple[Params, Page[Any]]]:
         start, end = params["start_date"], params["end_date"]
         if not too_large(first, self._query):
             return [(params, first)]
@@ -297,15 +310,19 @@ class AsyncPaginator(Generic[T]):
             out.extend(await self._split(sub, await self._get(numbered(sub, 1), 1, typed), typed))
         return out
 
-    async def _walk(self, params: Params, first: Page[Any], typed: bool) -> AsyncIterator[Page[Any]]:
+    async def _walk(
+        self, params: Params, first: Page[Any], typed: bool
+    ) -> AsyncIterator[Page[Any]]:
         query = self._query
         yield first
         if first.next_cursor:
             page, seen = first, 1
-            while page.next_cursor and (query.max_items is None
-                                        or seen * query.page_size < query.max_items):
-                page = await self._get(cursored(params, page.next_cursor, query.page_size), None,
-                                       typed)
+            while page.next_cursor and (
+                query.max_items is None or seen * query.page_size < query.max_items
+            ):
+                page = await self._get(
+                    cursored(params, page.next_cursor, query.page_size), None, typed
+                )
                 seen += 1
                 yield page
             return
@@ -318,10 +335,13 @@ class AsyncPaginator(Generic[T]):
         try:
             while window:
                 page = await window.popleft()
-                number = next(numbers, None)
-                if number is not None:
-                    window.append(asyncio.ensure_future(
-                        self._get(numbered(params, number), number, typed)))
+                upcoming = next(numbers, None)
+                if upcoming is not None:
+                    window.append(
+                        asyncio.ensure_future(
+                            self._get(numbered(params, upcoming), upcoming, typed)
+                        )
+                    )
                 check_drift(first, page, query.on_drift)
                 yield page
         finally:

@@ -18,8 +18,9 @@ from later_reporting import _retry
 class RateBudget:
     """Sliding-window budget; ``limit=None`` turns it off."""
 
-    def __init__(self, limit: int | None = 120, window: float = 60.0,
-                 follow_server: bool = True) -> None:
+    def __init__(
+        self, limit: int | None = 120, window: float = 60.0, follow_server: bool = True
+    ) -> None:
         self.limit = limit
         self.window = window
         self.follow_server = follow_server and limit is not None

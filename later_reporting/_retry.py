@@ -11,7 +11,7 @@ import httpx
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 120.0
-TOKEN_PATH = "/oauth/token"
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a password
 
 _backoff_enabled = True
 
@@ -26,8 +26,14 @@ def backoff_enabled() -> bool:
     return _backoff_enabled
 
 
-def should_retry(method: str, path: str, status: int | None, error: Exception | None,
-                 attempt: int, max_retries: int) -> bool:
+def should_retry(
+    method: str,
+    path: str,
+    status: int | None,
+    error: Exception | None,
+    attempt: int,
+    max_retries: int,
+) -> bool:
     """Whether attempt number ``attempt`` (0-based) may be followed by another.
 
     GET requests retry on 429, 5xx, timeouts and connection errors. The token POST retries
@@ -42,9 +48,14 @@ def should_retry(method: str, path: str, status: int | None, error: Exception | 
     return False
 
 
-def retry_delay(attempt: int, *, retry_after: float | None = None,
-                rate_limited: bool = False, window: float | None = None,
-                rng: random.Random | None = None) -> float:
+def retry_delay(
+    attempt: int,
+    *,
+    retry_after: float | None = None,
+    rate_limited: bool = False,
+    window: float | None = None,
+    rng: random.Random | None = None,
+) -> float:
     """Seconds to wait before retry ``attempt + 1``.
 
     ``Retry-After`` wins (capped at two minutes); otherwise capped exponential backoff with
@@ -53,8 +64,9 @@ def retry_delay(attempt: int, *, retry_after: float | None = None,
     """
     if retry_after is not None:
         return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
-    base = min(0.5 * 2**attempt, MAX_BACKOFF)
-    delay = base * (0.5 + 0.5 * (rng or random).random())  # noqa: S311 - jitter, not crypto
+    base = min(0.5 * 2.0**attempt, MAX_BACKOFF)
+    draw: float = (rng or random).random()
+    delay = base * (0.5 + 0.5 * draw)
     if rate_limited and window:
         delay = max(delay, min(window / 4, MAX_BACKOFF * 2))
     return delay

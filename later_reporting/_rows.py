@@ -46,29 +46,76 @@ class Report:
     model: type[Any]
     metrics: tuple[str, ...]
     default_metrics: tuple[str, ...]
-    metrics_in: str | None = "metrics"   # where metrics live in a row; None: top level
+    metrics_in: str | None = "metrics"  # where metrics live in a row; None: top level
     paginated: bool = True
     accepts_metrics: bool = True
     sortable: tuple[str, ...] = ()
 
 
-REPORTS: dict[str, Report] = {r.name: r for r in (
-    Report("instances-performance", "instances.performance", m.SummaryMetrics, cat.SUMMARY,
-           cat.SUMMARY, metrics_in="", paginated=False),
-    Report("timeseries", "instances.performance_over_time", m.TimeSeriesBucket, cat.TIMESERIES,
-           cat.TIMESERIES_DEFAULT),
-    Report("campaigns", "campaigns.list", m.Campaign, (), (), accepts_metrics=False),
-    Report("campaigns-performance", "campaigns.performance", m.CampaignPerformance,
-           cat.CAMPAIGN, cat.CAMPAIGN_DEFAULT, sortable=cat.CAMPAIGN_SORT),
-    Report("platforms-performance", "platforms.performance", m.PlatformPerformance,
-           cat.PLATFORM, cat.PLATFORM_DEFAULT, sortable=cat.PLATFORM),
-    Report("platforms-roi", "platforms.return_on_investment", m.PlatformReturnOnInvestment,
-           cat.ROI, cat.ROI, paginated=False, accepts_metrics=False),
-    Report("creators-performance", "creators.performance", m.CreatorPerformance, cat.CREATOR,
-           cat.CREATOR_DEFAULT, sortable=cat.CREATOR),
-    Report("posts-performance", "posts.performance", m.PostPerformance, cat.POST,
-           cat.POST_DEFAULT, metrics_in=None, sortable=cat.POST_SORT),
-)}
+REPORTS: dict[str, Report] = {
+    r.name: r
+    for r in (
+        Report(
+            "instances-performance",
+            "instances.performance",
+            m.SummaryMetrics,
+            cat.SUMMARY,
+            cat.SUMMARY,
+            metrics_in="",
+            paginated=False,
+        ),
+        Report(
+            "timeseries",
+            "instances.performance_over_time",
+            m.TimeSeriesBucket,
+            cat.TIMESERIES,
+            cat.TIMESERIES_DEFAULT,
+        ),
+        Report("campaigns", "campaigns.list", m.Campaign, (), (), accepts_metrics=False),
+        Report(
+            "campaigns-performance",
+            "campaigns.performance",
+            m.CampaignPerformance,
+            cat.CAMPAIGN,
+            cat.CAMPAIGN_DEFAULT,
+            sortable=cat.CAMPAIGN_SORT,
+        ),
+        Report(
+            "platforms-performance",
+            "platforms.performance",
+            m.PlatformPerformance,
+            cat.PLATFORM,
+            cat.PLATFORM_DEFAULT,
+            sortable=cat.PLATFORM,
+        ),
+        Report(
+            "platforms-roi",
+            "platforms.return_on_investment",
+            m.PlatformReturnOnInvestment,
+            cat.ROI,
+            cat.ROI,
+            paginated=False,
+            accepts_metrics=False,
+        ),
+        Report(
+            "creators-performance",
+            "creators.performance",
+            m.CreatorPerformance,
+            cat.CREATOR,
+            cat.CREATOR_DEFAULT,
+            sortable=cat.CREATOR,
+        ),
+        Report(
+            "posts-performance",
+            "posts.performance",
+            m.PostPerformance,
+            cat.POST,
+            cat.POST_DEFAULT,
+            metrics_in=None,
+            sortable=cat.POST_SORT,
+        ),
+    )
+}
 
 
 def camel(name: str) -> str:
@@ -78,9 +125,15 @@ def camel(name: str) -> str:
 
 def _kind(hint: Any) -> tuple[str, type[Any] | None]:
     """Column kind of a type hint, and the nested attrs class if it is one."""
-    args = [a for a in typing.get_args(hint) if a is not type(None)
-            and getattr(a, "__name__", "") != "Unset"] if isinstance(
-        hint, types.UnionType) or typing.get_origin(hint) is typing.Union else [hint]
+    args = (
+        [
+            a
+            for a in typing.get_args(hint)
+            if a is not type(None) and getattr(a, "__name__", "") != "Unset"
+        ]
+        if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
+        else [hint]
+    )
     target = args[0] if args else str
     if attrs.has(target):
         return "object", target
@@ -105,8 +158,9 @@ def _hints(model: type[Any]) -> dict[str, Any]:
     return typing.get_type_hints(model, globalns=namespace)
 
 
-def model_columns(model: type[Any], skip: frozenset[str] = frozenset(),
-                  prefix: tuple[str, ...] = ()) -> list[Column]:
+def model_columns(
+    model: type[Any], skip: frozenset[str] = frozenset(), prefix: tuple[str, ...] = ()
+) -> list[Column]:
     """Columns of every non-metric field of a model, nested objects flattened."""
     hints = _hints(model)
     out: list[Column] = []
@@ -136,8 +190,9 @@ def columns(report: Report, metrics: Sequence[str]) -> list[Column]:
     if report.metrics_in == "":
         fixed: list[Column] = []
     else:
-        fixed = model_columns(report.model, frozenset(report.metrics) if report.metrics_in is None
-                              else frozenset())
+        fixed = model_columns(
+            report.model, frozenset(report.metrics) if report.metrics_in is None else frozenset()
+        )
     where: tuple[str, ...] = () if not report.metrics_in else (report.metrics_in,)
     return fixed + [Column(name, (*where, name), "float") for name in metrics]
 

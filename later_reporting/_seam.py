@@ -55,7 +55,7 @@ from later_reporting_api.models import (
     TimeSeriesResponse,
     TokenRequest,
 )
-from later_reporting_api.types import UNSET
+from later_reporting_api.types import UNSET as UNSET  # re-exported for the paginator
 
 from later_reporting._errors import UnexpectedResponseError, error_from_response
 from later_reporting._transport import TOTAL_TIMEOUT
@@ -75,34 +75,74 @@ class Operation:
     dated: bool = True
 
 
-OPERATIONS: dict[str, Operation] = {op.name: op for op in (
-    Operation("instances.list", list_instances, InstanceListResponse, dated=False),
-    Operation("instances.performance", get_instances_performance, SummaryResponse,
-              SummaryMetric, metrics_required=True, paginated=False),
-    Operation("instances.performance_over_time", get_instances_performance_over_time,
-              TimeSeriesResponse, TimeSeriesMetric),
-    Operation("campaigns.list", list_campaigns, CampaignListResponse, dated=False),
-    Operation("campaigns.performance", get_campaigns_performance, CampaignPerformanceResponse,
-              CampaignMetric, CampaignSortProperty),
-    Operation("platforms.performance", get_platforms_performance, PlatformPerformanceResponse,
-              PlatformMetric, PlatformSortProperty),
-    Operation("platforms.return_on_investment", get_platforms_return_on_investment,
-              PlatformReturnOnInvestmentResponse, paginated=False),
-    Operation("creators.performance", get_creators_performance, CreatorPerformanceResponse,
-              CreatorMetric, CreatorSortProperty),
-    Operation("posts.performance", get_posts_performance, PostPerformanceResponse,
-              PostMetric, PostSortProperty),
-)}
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        Operation("instances.list", list_instances, InstanceListResponse, dated=False),
+        Operation(
+            "instances.performance",
+            get_instances_performance,
+            SummaryResponse,
+            SummaryMetric,
+            metrics_required=True,
+            paginated=False,
+        ),
+        Operation(
+            "instances.performance_over_time",
+            get_instances_performance_over_time,
+            TimeSeriesResponse,
+            TimeSeriesMetric,
+        ),
+        Operation("campaigns.list", list_campaigns, CampaignListResponse, dated=False),
+        Operation(
+            "campaigns.performance",
+            get_campaigns_performance,
+            CampaignPerformanceResponse,
+            CampaignMetric,
+            CampaignSortProperty,
+        ),
+        Operation(
+            "platforms.performance",
+            get_platforms_performance,
+            PlatformPerformanceResponse,
+            PlatformMetric,
+            PlatformSortProperty,
+        ),
+        Operation(
+            "platforms.return_on_investment",
+            get_platforms_return_on_investment,
+            PlatformReturnOnInvestmentResponse,
+            paginated=False,
+        ),
+        Operation(
+            "creators.performance",
+            get_creators_performance,
+            CreatorPerformanceResponse,
+            CreatorMetric,
+            CreatorSortProperty,
+        ),
+        Operation(
+            "posts.performance",
+            get_posts_performance,
+            PostPerformanceResponse,
+            PostMetric,
+            PostSortProperty,
+        ),
+    )
+}
 
 # Request enums shared by the report operations.
 ENUMS: dict[str, type[Enum]] = {
-    "platform": Platform, "content_type": ContentType, "date_basis": DateBasis,
-    "sort_direction": SortDirection, "granularity": Granularity,
+    "platform": Platform,
+    "content_type": ContentType,
+    "date_basis": DateBasis,
+    "sort_direction": SortDirection,
+    "granularity": Granularity,
 }
 
 
 def request_kwargs(op: Operation, params: dict[str, Any], timeout: float) -> dict[str, Any]:
-    kwargs: dict[str, Any] = op.module._get_kwargs(**params)  # noqa: SLF001 - the generated request builder
+    kwargs: dict[str, Any] = op.module._get_kwargs(**params)
     kwargs["extensions"] = {TOTAL_TIMEOUT: timeout}
     kwargs["timeout"] = timeout
     return kwargs
@@ -110,7 +150,7 @@ def request_kwargs(op: Operation, params: dict[str, Any], timeout: float) -> dic
 
 def token_kwargs(client_id: str, client_secret: str, timeout: float) -> dict[str, Any]:
     body = TokenRequest(client_id=client_id, client_secret=client_secret)
-    kwargs: dict[str, Any] = create_token._get_kwargs(body=body)  # noqa: SLF001 - the generated request builder
+    kwargs: dict[str, Any] = create_token._get_kwargs(body=body)
     kwargs["extensions"] = {TOTAL_TIMEOUT: timeout}
     kwargs["timeout"] = timeout
     kwargs["auth"] = None
@@ -123,29 +163,35 @@ def json_of(response: httpx.Response, *, token_request: bool = False) -> dict[st
         raise error_from_response(response, token_request=token_request)
     if not 200 <= response.status_code < 300:
         raise UnexpectedResponseError(
-            f"unexpected HTTP {response.status_code} from {response.request.url.path}", response)
+            f"unexpected HTTP {response.status_code} from {response.request.url.path}", response
+        )
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/json" and not kind.endswith("+json"):
         raise UnexpectedResponseError(
             f"expected a JSON response from {response.request.url.path}, got "
-            f"{kind or 'no content type'} ({len(response.content)} bytes)", response)
+            f"{kind or 'no content type'} ({len(response.content)} bytes)",
+            response,
+        )
     try:
         body = json.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnexpectedResponseError(
             f"the response from {response.request.url.path} is not valid JSON "
-            f"(truncated or corrupt, {len(response.content)} bytes): {exc}", response) from exc
+            f"(truncated or corrupt, {len(response.content)} bytes): {exc}",
+            response,
+        ) from exc
     if not isinstance(body, dict):
         raise UnexpectedResponseError(
-            f"the response from {response.request.url.path} is JSON but not an object", response)
+            f"the response from {response.request.url.path} is JSON but not an object", response
+        )
     if token_request:
         if not isinstance(body.get("jwt"), str) or not body["jwt"]:
             raise UnexpectedResponseError("the token response has no 'jwt' string", response)
     elif "data" not in body:
         hint = f" (it looks like an error: {body.get('type')})" if "type" in body else ""
         raise UnexpectedResponseError(
-            f"the response from {response.request.url.path} has no 'data' member{hint}",
-            response)
+            f"the response from {response.request.url.path} has no 'data' member{hint}", response
+        )
     return body
 
 
@@ -155,5 +201,5 @@ def parse(op: Operation, body: dict[str, Any]) -> Any:
         return op.response.from_dict(body)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UnexpectedResponseError(
-            f"the {op.name} response does not match the API's schema: "
-            f"{type(exc).__name__}: {exc}") from exc
+            f"the {op.name} response does not match the API's schema: {type(exc).__name__}: {exc}"
+        ) from exc

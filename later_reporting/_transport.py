@@ -37,13 +37,15 @@ def _check_size(size: int, limit: int, response: httpx.Response) -> None:
     if size > limit:
         response.close()
         raise UnexpectedResponseError(
-            f"the response body is larger than {limit} bytes; refusing to read it", response)
+            f"the response body is larger than {limit} bytes; refusing to read it", response
+        )
 
 
 def _check_deadline(deadline: float | None, request: httpx.Request) -> None:
     if deadline is not None and time.monotonic() > deadline:
-        raise httpx.ReadTimeout("the response did not complete within the request's timeout",
-                                request=request)
+        raise httpx.ReadTimeout(
+            "the response did not complete within the request's timeout", request=request
+        )
 
 
 def _declared_length(response: httpx.Response) -> int:
@@ -54,8 +56,14 @@ def _declared_length(response: httpx.Response) -> int:
 
 
 def _log(request: httpx.Request, outcome: str, attempt: int, started: float) -> None:
-    logger.debug("%s %s -> %s (attempt %d, %.0f ms)", request.method, request.url, outcome,
-                 attempt + 1, (time.monotonic() - started) * 1000)
+    logger.debug(
+        "%s %s -> %s (attempt %d, %.0f ms)",
+        request.method,
+        request.url,
+        outcome,
+        attempt + 1,
+        (time.monotonic() - started) * 1000,
+    )
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -74,17 +82,26 @@ class RetryTransport(httpx.BaseTransport):
                 self._read(response, request)
             except httpx.TransportError as error:
                 _log(request, type(error).__name__, attempt, started)
-                if not _retry.should_retry(request.method, request.url.path, None, error,
-                                           attempt, self.policy.max_retries):
+                if not _retry.should_retry(
+                    request.method, request.url.path, None, error, attempt, self.policy.max_retries
+                ):
                     raise
                 _retry.sleep(_retry.retry_delay(attempt))
                 attempt += 1
                 continue
             _log(request, str(response.status_code), attempt, started)
-            self.budget.observe(response.headers.get("x-ratelimit-limit"),
-                                response.headers.get("x-ratelimit-window"))
-            if not _retry.should_retry(request.method, request.url.path, response.status_code,
-                                       None, attempt, self.policy.max_retries):
+            self.budget.observe(
+                response.headers.get("x-ratelimit-limit"),
+                response.headers.get("x-ratelimit-window"),
+            )
+            if not _retry.should_retry(
+                request.method,
+                request.url.path,
+                response.status_code,
+                None,
+                attempt,
+                self.policy.max_retries,
+            ):
                 return response
             _retry.sleep(delay_for(response, attempt, self.budget))
             attempt += 1
@@ -103,7 +120,7 @@ class RetryTransport(httpx.BaseTransport):
                 chunks.append(chunk)
         finally:
             response.close()
-        response._content = b"".join(chunks)  # noqa: SLF001 - hand httpx the body we read
+        response._content = b"".join(chunks)
         _check_deadline(deadline, request)
 
     def close(self) -> None:
@@ -113,8 +130,7 @@ class RetryTransport(httpx.BaseTransport):
 class AsyncRetryTransport(httpx.AsyncBaseTransport):
     """Async twin of :class:`RetryTransport`."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy,
-                 budget: RateBudget):
+    def __init__(self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy, budget: RateBudget):
         self.inner, self.policy, self.budget = inner, policy, budget
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -127,17 +143,26 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 await self._read(response, request)
             except httpx.TransportError as error:
                 _log(request, type(error).__name__, attempt, started)
-                if not _retry.should_retry(request.method, request.url.path, None, error,
-                                           attempt, self.policy.max_retries):
+                if not _retry.should_retry(
+                    request.method, request.url.path, None, error, attempt, self.policy.max_retries
+                ):
                     raise
                 await _retry.async_sleep(_retry.retry_delay(attempt))
                 attempt += 1
                 continue
             _log(request, str(response.status_code), attempt, started)
-            self.budget.observe(response.headers.get("x-ratelimit-limit"),
-                                response.headers.get("x-ratelimit-window"))
-            if not _retry.should_retry(request.method, request.url.path, response.status_code,
-                                       None, attempt, self.policy.max_retries):
+            self.budget.observe(
+                response.headers.get("x-ratelimit-limit"),
+                response.headers.get("x-ratelimit-window"),
+            )
+            if not _retry.should_retry(
+                request.method,
+                request.url.path,
+                response.status_code,
+                None,
+                attempt,
+                self.policy.max_retries,
+            ):
                 return response
             await _retry.async_sleep(delay_for(response, attempt, self.budget))
             attempt += 1
@@ -156,7 +181,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 chunks.append(chunk)
         finally:
             await response.aclose()
-        response._content = b"".join(chunks)  # noqa: SLF001 - hand httpx the body we read
+        response._content = b"".join(chunks)
         _check_deadline(deadline, request)
 
     async def aclose(self) -> None:
@@ -175,4 +200,4 @@ def delay_for(response: httpx.Response, attempt: int, budget: RateBudget) -> flo
 
 def chunks_of(data: bytes, size: int = 65536) -> Iterator[bytes]:
     for i in range(0, len(data), size):
-        yield data[i:i + size]
+        yield data[i : i + size]

@@ -35,7 +35,9 @@ def to_date(name: str, value: object) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             raise ValidationError(name, f"{value!r} is not a valid calendar date") from None
-    raise ValidationError(name, f"expected a datetime.date or 'YYYY-MM-DD', got {type(value).__name__}")
+    raise ValidationError(
+        name, f"expected a datetime.date or 'YYYY-MM-DD', got {type(value).__name__}"
+    )
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -52,8 +54,10 @@ def date_range(start: object, end: object) -> tuple[dt.date, dt.date]:
     if last >= add_years(first, 2):
         latest = add_years(first, 2) - dt.timedelta(days=1)
         raise ValidationError(
-            "end", f"the range {first}..{last} is longer than two years; the latest end for "
-            f"this start is {latest} (split the range into several calls)")
+            "end",
+            f"the range {first}..{last} is longer than two years; the latest end for "
+            f"this start is {latest} (split the range into several calls)",
+        )
     return first, last
 
 
@@ -69,7 +73,9 @@ def enum_value(name: str, enum: type[Enum], value: object) -> Enum:
         return enum(raw)
     except ValueError:
         valid = ", ".join(str(m.value) for m in enum)
-        raise ValidationError(name, f"{raw!r} is not valid here; valid values are: {valid}") from None
+        raise ValidationError(
+            name, f"{raw!r} is not valid here; valid values are: {valid}"
+        ) from None
 
 
 def enum_values(name: str, enum: type[Enum], values: object) -> list[Enum]:
@@ -102,15 +108,19 @@ def campaign_ids(values: object) -> list[int]:
             raise ValidationError("campaign_ids", f"{item!r} is not an integer id")
     unique = list(dict.fromkeys(int(i) for i in items))  # type: ignore[call-overload]
     if len(unique) > MAX_CAMPAIGN_IDS:
-        raise ValidationError("campaign_ids", f"at most {MAX_CAMPAIGN_IDS} campaign ids per "
-                              f"request, got {len(unique)}")
+        raise ValidationError(
+            "campaign_ids",
+            f"at most {MAX_CAMPAIGN_IDS} campaign ids per request, got {len(unique)}",
+        )
     return unique
 
 
 def page_size(value: object) -> int:
     low, high = PAGE_SIZE_RANGE
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError("page_size", f"must be a whole number from {low} to {high}, got {value!r}")
+        raise ValidationError(
+            "page_size", f"must be a whole number from {low} to {high}, got {value!r}"
+        )
     return value
 
 
@@ -122,12 +132,22 @@ def max_items(value: object) -> int | None:
     return value
 
 
-def report_params(op: Operation, *, start: object = None, end: object = None,
-                  metrics: object = None, instance_ids_: object = None,
-                  campaign_ids_: object = None, platforms: object = None,
-                  content_types: object = None, date_basis: object = None,
-                  sort_property: object = None, sort_direction: object = None,
-                  granularity: object = None, page_size_: object = None) -> dict[str, Any]:
+def report_params(
+    op: Operation,
+    *,
+    start: object = None,
+    end: object = None,
+    metrics: object = None,
+    instance_ids_: object = None,
+    campaign_ids_: object = None,
+    platforms: object = None,
+    content_types: object = None,
+    date_basis: object = None,
+    sort_property: object = None,
+    sort_direction: object = None,
+    granularity: object = None,
+    page_size_: object = None,
+) -> dict[str, Any]:
     """The generated function's keyword arguments for one report call."""
     params: dict[str, Any] = {}
     if op.dated:
@@ -136,16 +156,22 @@ def report_params(op: Operation, *, start: object = None, end: object = None,
         if op.metric is None:
             raise ValidationError("metrics", f"{op.name} takes no metrics")
         if metrics is None:
-            raise ValidationError("metrics", f"is required for {op.name}; valid values are: "
-                                  + ", ".join(str(m.value) for m in op.metric))
+            raise ValidationError(
+                "metrics",
+                f"is required for {op.name}; valid values are: "
+                + ", ".join(str(m.value) for m in op.metric),
+            )
         params["metrics"] = enum_values("metrics", op.metric, metrics)
     if instance_ids_ is not None:
         params["instance_ids"] = instance_ids(instance_ids_)
     if campaign_ids_ is not None:
         params["campaign_ids"] = campaign_ids(campaign_ids_)
     if platforms is not None and content_types is not None:
-        raise ValidationError("platforms", "platforms and content_types cannot be combined; "
-                              "a platform already includes all its content types")
+        raise ValidationError(
+            "platforms",
+            "platforms and content_types cannot be combined; "
+            "a platform already includes all its content types",
+        )
     if platforms is not None:
         params["platform"] = enum_values("platforms", ENUMS["platform"], platforms)
     if content_types is not None:
@@ -157,8 +183,9 @@ def report_params(op: Operation, *, start: object = None, end: object = None,
             raise ValidationError("sort_property", f"{op.name} is not sortable")
         params["sort_property"] = enum_value("sort_property", op.sort, sort_property)
     if sort_direction is not None:
-        params["sort_direction"] = enum_value("sort_direction", ENUMS["sort_direction"],
-                                              sort_direction)
+        params["sort_direction"] = enum_value(
+            "sort_direction", ENUMS["sort_direction"], sort_direction
+        )
     if granularity is not None:
         params["granularity"] = enum_value("granularity", ENUMS["granularity"], granularity)
     if page_size_ is not None:

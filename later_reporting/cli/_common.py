@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import click
 
@@ -30,8 +30,11 @@ EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_API = 4
 EXIT_INTERRUPTED = 130
-ENV_KEYS = ("LATER_REPORTING_CLIENT_ID", "LATER_REPORTING_CLIENT_SECRET",
-            "LATER_REPORTING_BASE_URL")
+ENV_KEYS = (
+    "LATER_REPORTING_CLIENT_ID",
+    "LATER_REPORTING_CLIENT_SECRET",
+    "LATER_REPORTING_BASE_URL",
+)
 ENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,8 +76,15 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def credentials(env_file: Path | None, base_url: str | None, client_id: str | None,
-                secret_from_stdin: bool) -> dict[str, str | None]:
+class ClientSettings(TypedDict):
+    client_id: str | None
+    client_secret: str | None
+    base_url: str | None
+
+
+def credentials(
+    env_file: Path | None, base_url: str | None, client_id: str | None, secret_from_stdin: bool
+) -> ClientSettings:
     """Client settings: flags, then the env file, then the environment."""
     source = dict(os.environ)
     if env_file is not None:
@@ -84,9 +94,11 @@ def credentials(env_file: Path | None, base_url: str | None, client_id: str | No
         secret = sys.stdin.readline().rstrip("\r\n")
         if not secret:
             raise UsageProblem("--client-secret-stdin: nothing was read from standard input")
-    return {"client_id": client_id or source.get("LATER_REPORTING_CLIENT_ID"),
-            "client_secret": secret,
-            "base_url": base_url or source.get("LATER_REPORTING_BASE_URL")}
+    return {
+        "client_id": client_id or source.get("LATER_REPORTING_CLIENT_ID"),
+        "client_secret": secret,
+        "base_url": base_url or source.get("LATER_REPORTING_BASE_URL"),
+    }
 
 
 def describe(error: APIError) -> str:
@@ -111,8 +123,13 @@ def handle_errors(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted: no file was written", err=True)
             raise SystemExit(EXIT_INTERRUPTED) from None
-        except (UsageProblem, ValidationError, ConfigurationError, ValueError,
-                FileNotFoundError) as exc:
+        except (
+            UsageProblem,
+            ValidationError,
+            ConfigurationError,
+            ValueError,
+            FileNotFoundError,
+        ) as exc:
             fail(str(exc), EXIT_USAGE)
         except (AuthenticationError, PermissionDeniedError) as exc:
             fail(describe(exc), EXIT_AUTH)

@@ -17,13 +17,21 @@ START, END = "2025-01-01", "2025-12-31"
 
 def bar_chart(points: list[tuple[str, float]], width: int = 40) -> list[str]:
     peak = max((value for _, value in points), default=0) or 1
-    return [f"  {label}  {'█' * max(1, round(value / peak * width))} {value:,.0f}"
-            for label, value in points]
+    return [
+        f"  {label}  {'█' * max(1, round(value / peak * width))} {value:,.0f}"
+        for label, value in points
+    ]
 
 
 @click.command()
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("later-reporting-demo"),
-              show_default=True, help="Folder for the exported files.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("later-reporting-demo"),
+    show_default=True,
+    help="Folder for the exported files.",
+)
 @handle_errors
 def demo(output: Path) -> None:
     """Run the sandbox in-process and export every report to CSV and Parquet (no credentials,
@@ -36,45 +44,87 @@ def demo(output: Path) -> None:
             serve_in_thread,
         )
     except ImportError:
-        raise UsageProblem("the demo needs the sandbox: pip install 'later-reporting[all]'") from None
+        raise UsageProblem(
+            "the demo needs the sandbox: pip install 'later-reporting[all]'"
+        ) from None
     output.mkdir(parents=True, exist_ok=True)
     click.echo(f"Starting the sandbox and exporting {START}..{END} into {output}/ ...")
     written: list[Path] = []
-    with serve_in_thread(SandboxConfig(rate_limit=None)) as base_url, Client(
-            base_url=base_url, client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET,
-            rate_limit=None, concurrency=8) as client:
+    with (
+        serve_in_thread(SandboxConfig(rate_limit=None)) as base_url,
+        Client(
+            base_url=base_url,
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+            rate_limit=None,
+            concurrency=8,
+        ) as client,
+    ):
         for name, report in REPORTS.items():
             dated = name != "campaigns"
             options = call_options(
-                report, start=START if dated else None, end=END if dated else None,
-                metrics=None, instance_ids=None, campaign_ids=None, platforms=None,
-                content_types=None, date_basis=None, sort_property=None, sort_direction=None,
-                granularity="month" if name == "timeseries" else None, page_size=None,
-                max_items=None)
+                report,
+                start=START if dated else None,
+                end=END if dated else None,
+                metrics=None,
+                instance_ids=None,
+                campaign_ids=None,
+                platforms=None,
+                content_types=None,
+                date_basis=None,
+                sort_property=None,
+                sort_direction=None,
+                granularity="month" if name == "timeseries" else None,
+                page_size=None,
+                max_items=None,
+            )
             paths = [output / f"{name}.csv", output / f"{name}.parquet"]
-            count = export_report(client, report, options,
-                                  [("csv", paths[0]), ("parquet", paths[1])], quiet=False)
+            count = export_report(
+                client, report, options, [("csv", paths[0]), ("parquet", paths[1])], quiet=False
+            )
             click.echo(f"  {name:<24} {count:>7,} rows")
             written.extend(paths)
-        top_campaigns = list(client.campaigns.performance(
-            start=START, end=END, metrics=["estimatedRoi", "engagements"],
-            sort_property="estimatedRoi", max_items=5))
-        top_creators = list(client.creators.performance(
-            start=START, end=END, metrics=["engagements", "impressions"],
-            sort_property="engagements", max_items=5))
-        trend = list(client.instances.performance_over_time(
-            start=START, end=END, metrics=["engagements"], granularity="month"))
+        top_campaigns = list(
+            client.campaigns.performance(
+                start=START,
+                end=END,
+                metrics=["estimatedRoi", "engagements"],
+                sort_property="estimatedRoi",
+                max_items=5,
+            )
+        )
+        top_creators = list(
+            client.creators.performance(
+                start=START,
+                end=END,
+                metrics=["engagements", "impressions"],
+                sort_property="engagements",
+                max_items=5,
+            )
+        )
+        trend = list(
+            client.instances.performance_over_time(
+                start=START, end=END, metrics=["engagements"], granularity="month"
+            )
+        )
     click.echo("\nTop campaigns by estimated ROI")
     for row in top_campaigns:
-        click.echo(f"  {row.campaign_name:<32} ROI {row.metrics.estimated_roi:>6.2f}   "
-                   f"engagements {row.metrics.engagements:>12,.0f}")
+        click.echo(
+            f"  {row.campaign_name:<32} ROI {row.metrics.estimated_roi:>6.2f}   "
+            f"engagements {row.metrics.engagements:>12,.0f}"
+        )
     click.echo("\nTop creators by engagements")
     for creator in top_creators:
         name = creator.creator.full_name or f"creator {creator.creator_id}"
         click.echo(f"  {name:<32} engagements {creator.metrics.engagements:>12,.0f}")
     click.echo("\nEngagements per month")
-    months = [(dt.date.fromisoformat(str(b.start_date)).strftime("%b %Y"),
-               float(b.metrics.engagements or 0)) for b in trend]
+    months = [
+        (
+            dt.date.fromisoformat(str(b.start_date)).strftime("%b %Y"),
+            float(b.metrics.engagements or 0),
+        )
+        for b in trend
+    ]
     for line in bar_chart(months):
         click.echo(line)
     click.echo(f"\nFiles written ({len(written)}):")

@@ -23,8 +23,9 @@ def split_list(values: tuple[str, ...]) -> list[str] | None:
     return items or None
 
 
-def report_rows(client: Client, report: Report, options: dict[str, Any],
-                progress: Progress) -> Iterator[dict[str, Any]]:
+def report_rows(
+    client: Client, report: Report, options: dict[str, Any], progress: Progress
+) -> Iterator[dict[str, Any]]:
     """The report's rows as JSON dicts, streamed page by page."""
     resource_name, method_name = report.method.split(".")
     method = getattr(getattr(client, resource_name), method_name)
@@ -45,14 +46,25 @@ def report_rows(client: Client, report: Report, options: dict[str, Any],
     progress.update(count, paginator.total_items)
 
 
-def call_options(report: Report, *, start: str | None, end: str | None,
-                 metrics: list[str] | None, instance_ids: list[str] | None,
-                 campaign_ids: list[int] | None, platforms: list[str] | None,
-                 content_types: list[str] | None, date_basis: str | None,
-                 sort_property: str | None, sort_direction: str | None,
-                 granularity: str | None, page_size: int | None,
-                 max_items: int | None) -> dict[str, Any]:
+def call_options(
+    report: Report,
+    *,
+    start: str | None,
+    end: str | None,
+    metrics: list[str] | None,
+    instance_ids: list[str] | None,
+    campaign_ids: list[int] | None,
+    platforms: list[str] | None,
+    content_types: list[str] | None,
+    date_basis: str | None,
+    sort_property: str | None,
+    sort_direction: str | None,
+    granularity: str | None,
+    page_size: int | None,
+    max_items: int | None,
+) -> dict[str, Any]:
     """Keyword arguments of the report's SDK method; options that do not apply are errors."""
+
     def refuse(flag: str, value: object, allowed: bool) -> None:
         if value is not None and not allowed:
             raise UsageProblem(f"{flag} does not apply to the {report.name} report")
@@ -74,8 +86,14 @@ def call_options(report: Report, *, start: str | None, end: str | None,
     refuse("--max-items", max_items, report.paginated)
     options: dict[str, Any] = {"instance_ids": instance_ids}
     if dated:
-        options.update(start=start, end=end, campaign_ids=campaign_ids, platforms=platforms,
-                       content_types=content_types, date_basis=date_basis)
+        options.update(
+            start=start,
+            end=end,
+            campaign_ids=campaign_ids,
+            platforms=platforms,
+            content_types=content_types,
+            date_basis=date_basis,
+        )
     if report.accepts_metrics:
         options["metrics"] = list(metric_list(report, metrics))
     if report.sortable:
@@ -89,8 +107,13 @@ def call_options(report: Report, *, start: str | None, end: str | None,
     return options
 
 
-def export_report(client: Client, report: Report, options: dict[str, Any],
-                  outputs: list[tuple[str, Path | None]], quiet: bool) -> int:
+def export_report(
+    client: Client,
+    report: Report,
+    options: dict[str, Any],
+    outputs: list[tuple[str, Path | None]],
+    quiet: bool,
+) -> int:
     """Write one report to every (format, path) in one pass; returns the row count."""
     cols = columns(report, options.get("metrics") or report.default_metrics)
     progress = Progress(report.name, quiet)
@@ -106,47 +129,93 @@ def export_report(client: Client, report: Report, options: dict[str, Any],
 @click.option("--start", help="First day, YYYY-MM-DD (inclusive, UTC).")
 @click.option("--end", help="Last day, YYYY-MM-DD (inclusive, UTC; at most two years).")
 @click.option("--instance-id", "instance_ids", multiple=True, help="Instance id (repeatable).")
-@click.option("--campaign-id", "campaign_ids", multiple=True, type=int,
-              help="Campaign id (repeatable, at most 50).")
+@click.option(
+    "--campaign-id",
+    "campaign_ids",
+    multiple=True,
+    type=int,
+    help="Campaign id (repeatable, at most 50).",
+)
 @click.option("--platform", "platforms", multiple=True, help="Platform (repeatable).")
-@click.option("--content-type", "content_types", multiple=True,
-              help="Content type (repeatable; not with --platform).")
+@click.option(
+    "--content-type",
+    "content_types",
+    multiple=True,
+    help="Content type (repeatable; not with --platform).",
+)
 @click.option("--date-basis", type=click.Choice(["post_date", "performance_date"]))
 @click.option("--metrics", multiple=True, help="Metric names, comma-separated or repeated.")
 @click.option("--sort-property", help="Sort by this field.")
 @click.option("--sort-direction", type=click.Choice(["ASC", "DESC"]))
-@click.option("--granularity", type=click.Choice(["day", "week", "month", "quarter", "year"]),
-              help="Bucket size of the timeseries report.")
+@click.option(
+    "--granularity",
+    type=click.Choice(["day", "week", "month", "quarter", "year"]),
+    help="Bucket size of the timeseries report.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.option("--output", "-o", required=True, help="File to write, or - for stdout.")
 @click.option("--page-size", type=int, help="Rows per request (1-100, default 100).")
 @click.option("--max-items", type=int, help="Stop after this many rows.")
-@click.option("--concurrency", type=int, default=4, show_default=True,
-              help="Pages fetched at once.")
-@click.option("--env-file", type=click.Path(path_type=Path),
-              help="Read LATER_REPORTING_* settings from a KEY=VALUE file.")
+@click.option(
+    "--concurrency", type=int, default=4, show_default=True, help="Pages fetched at once."
+)
+@click.option(
+    "--env-file",
+    type=click.Path(path_type=Path),
+    help="Read LATER_REPORTING_* settings from a KEY=VALUE file.",
+)
 @click.option("--base-url", help="API base URL (default: env or the public API).")
 @click.option("--client-id", help="OAuth client id (default: env).")
-@click.option("--client-secret-stdin", is_flag=True,
-              help="Read the client secret from standard input (never from a flag).")
+@click.option(
+    "--client-secret-stdin",
+    is_flag=True,
+    help="Read the client secret from standard input (never from a flag).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def export(report: str, start: str | None, end: str | None, instance_ids: tuple[str, ...],
-           campaign_ids: tuple[int, ...], platforms: tuple[str, ...],
-           content_types: tuple[str, ...], date_basis: str | None, metrics: tuple[str, ...],
-           sort_property: str | None, sort_direction: str | None, granularity: str | None,
-           fmt: str, output: str, page_size: int | None, max_items: int | None,
-           concurrency: int, env_file: Path | None, base_url: str | None,
-           client_id: str | None, client_secret_stdin: bool, quiet: bool) -> None:
+def export(
+    report: str,
+    start: str | None,
+    end: str | None,
+    instance_ids: tuple[str, ...],
+    campaign_ids: tuple[int, ...],
+    platforms: tuple[str, ...],
+    content_types: tuple[str, ...],
+    date_basis: str | None,
+    metrics: tuple[str, ...],
+    sort_property: str | None,
+    sort_direction: str | None,
+    granularity: str | None,
+    fmt: str,
+    output: str,
+    page_size: int | None,
+    max_items: int | None,
+    concurrency: int,
+    env_file: Path | None,
+    base_url: str | None,
+    client_id: str | None,
+    client_secret_stdin: bool,
+    quiet: bool,
+) -> None:
     """Export REPORT to a file your BI tool reads (rows stream; the file appears only when
     complete)."""
     spec = REPORTS[report]
     options = call_options(
-        spec, start=start, end=end, metrics=split_list(metrics),
-        instance_ids=split_list(instance_ids), campaign_ids=list(campaign_ids) or None,
-        platforms=split_list(platforms), content_types=split_list(content_types),
-        date_basis=date_basis, sort_property=sort_property, sort_direction=sort_direction,
-        granularity=granularity, page_size=page_size, max_items=max_items)
+        spec,
+        start=start,
+        end=end,
+        metrics=split_list(metrics),
+        instance_ids=split_list(instance_ids),
+        campaign_ids=list(campaign_ids) or None,
+        platforms=split_list(platforms),
+        content_types=split_list(content_types),
+        date_basis=date_basis,
+        sort_property=sort_property,
+        sort_direction=sort_direction,
+        granularity=granularity,
+        page_size=page_size,
+        max_items=max_items,
+    )
     target = None if output == "-" else Path(output)
     if target is not None and target.is_dir():
         raise UsageProblem(f"--output {output} is a folder; name a file")

@@ -43,8 +43,9 @@ def create_app(config: SandboxConfig | None = None) -> SandboxApp:
 
 
 @contextlib.contextmanager
-def serve_in_thread(config: SandboxConfig | SandboxApp | None = None, *,
-                    host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_thread(
+    config: SandboxConfig | SandboxApp | None = None, *, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[str]:
     """Serve the sandbox with uvicorn on a loopback port in a daemon thread; yield its URL."""
     import uvicorn
 
@@ -52,8 +53,9 @@ def serve_in_thread(config: SandboxConfig | SandboxApp | None = None, *,
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off",
-                                           timeout_keep_alive=30))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="critical", lifespan="off", timeout_keep_alive=30)
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -42,7 +42,7 @@ class SandboxConfig:
     clients: tuple[SandboxClient, ...] = DEFAULT_CLIENTS
 
 
-class DroppedConnection(Exception):  # noqa: N818 - names the event, not an error of ours
+class DroppedConnection(Exception):
     """Raised after a partial response so that the server drops the connection."""
 
 
@@ -55,8 +55,10 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def headers(self) -> dict[str, str]:
-        return {"X-Ratelimit-Limit": str(self.limit or UNLIMITED),
-                "X-Ratelimit-Window": str(self.window)}
+        return {
+            "X-Ratelimit-Limit": str(self.limit or UNLIMITED),
+            "X-Ratelimit-Window": str(self.window),
+        }
 
     def check(self, key: str) -> None:
         if not self.limit:
@@ -69,8 +71,11 @@ class RateLimiter:
             self._counts[(key, slot)] = count
         if count > self.limit:
             wait = max(1, math.ceil((slot + 1) * self.window - now))
-            raise Problem("ANL_00429", f"Rate limit of {self.limit} requests per {self.window} s "
-                          "exceeded.", headers={"Retry-After": str(wait)})
+            raise Problem(
+                "ANL_00429",
+                f"Rate limit of {self.limit} requests per {self.window} s exceeded.",
+                headers={"Retry-After": str(wait)},
+            )
 
 
 Handler = Callable[[Request, SandboxClient], Awaitable[dict[str, Any]]]
@@ -102,7 +107,7 @@ class SandboxApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            while (message := await receive())["type"] != "lifespan.shutdown":
+            while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
@@ -112,12 +117,23 @@ class SandboxApp:
         try:
             response = await self.respond(request)
         except Problem as problem:
-            response = JSONResponse(problem.body(), problem.status,
-                                    media_type="application/problem+json", headers=problem.headers)
+            response = JSONResponse(
+                problem.body(),
+                problem.status,
+                media_type="application/problem+json",
+                headers=problem.headers,
+            )
         except DroppedConnection:
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", b"4096")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"4096"),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": b'{"data": [', "more_body": True})
             raise
         response.headers.update(self.limiter.headers())
@@ -150,8 +166,11 @@ class SandboxApp:
         if outcome == "error":
             raise Problem("ANL_00500", "Injected fault: unexpected server failure.")
         if outcome == "rate_limit":
-            raise Problem("ANL_00429", "Injected fault: rate limit exceeded.",
-                          headers={"Retry-After": "1"} if retry_after else None)
+            raise Problem(
+                "ANL_00429",
+                "Injected fault: rate limit exceeded.",
+                headers={"Retry-After": "1"} if retry_after else None,
+            )
         if outcome == "drop":
             raise DroppedConnection
 
@@ -160,9 +179,10 @@ class SandboxApp:
         try:
             body = json.loads(await request.body())
         except (ValueError, UnicodeDecodeError) as exc:
-            raise invalid("The request body must be JSON: {\"clientId\", \"clientSecret\"}.") from exc
+            raise invalid('The request body must be JSON: {"clientId", "clientSecret"}.') from exc
         if not isinstance(body, dict) or not all(
-                isinstance(body.get(k), str) and body.get(k) for k in ("clientId", "clientSecret")):
+            isinstance(body.get(k), str) and body.get(k) for k in ("clientId", "clientSecret")
+        ):
             raise invalid("'clientId' and 'clientSecret' are required non-empty strings.")
         return JSONResponse({"jwt": self.tokens.issue(body["clientId"], body["clientSecret"])})
 
@@ -174,8 +194,9 @@ class SandboxApp:
         instances = query.array("instanceIds")
         campaigns = query.campaign_ids()
         basis = query.choice("dateBasis", ("post_date", "performance_date"), "post_date")
-        return Selection(start, end, self.scope(instances, client), campaigns, content,
-                         basis or "post_date")
+        return Selection(
+            start, end, self.scope(instances, client), campaigns, content, basis or "post_date"
+        )
 
     @staticmethod
     def scope(instances: list[str] | None, client: SandboxClient) -> tuple[str, ...]:
@@ -183,8 +204,10 @@ class SandboxApp:
             return client.instances
         outside = [i for i in dict.fromkeys(instances) if i not in client.instances]
         if outside:
-            raise Problem("ANL_00403", f"Instance(s) not accessible with these credentials: "
-                          f"{', '.join(outside)}.")
+            raise Problem(
+                "ANL_00403",
+                f"Instance(s) not accessible with these credentials: {', '.join(outside)}.",
+            )
         return tuple(dict.fromkeys(instances))
 
     @staticmethod
@@ -207,27 +230,41 @@ class SandboxApp:
                 if state["q"] != identity or offset < 0:
                     raise ValueError("cursor of another query")
             except (ValueError, KeyError, TypeError) as exc:
-                raise invalid("'nextCursor' is not a cursor of this query; start a new walk "
-                              "without it.") from exc
+                raise invalid(
+                    "'nextCursor' is not a cursor of this query; start a new walk without it."
+                ) from exc
             return offset, size, offset // size + 1
         return (number - 1) * size, size, number
 
-    def paginated(self, query: q.Query, items: list[Any], render: Callable[[list[Any]], Any]
-                  ) -> dict[str, Any]:
-        identity = hashlib.sha256(repr(sorted(
-            (k, v) for k, v in query.values.items()
-            if k not in ("pageNumber", "nextCursor"))).encode()).hexdigest()[:16]
+    def paginated(
+        self, query: q.Query, items: list[Any], render: Callable[[list[Any]], Any]
+    ) -> dict[str, Any]:
+        identity = hashlib.sha256(
+            repr(
+                sorted(
+                    (k, v) for k, v in query.values.items() if k not in ("pageNumber", "nextCursor")
+                )
+            ).encode()
+        ).hexdigest()[:16]
         offset, size, number = self.page(query, len(items), identity)
-        chunk = items[offset:offset + size]
+        chunk = items[offset : offset + size]
         if self.config.cursor_paging:
             more = offset + size < len(items)
-            cursor = base64.urlsafe_b64encode(json.dumps(
-                {"o": offset + size, "q": identity}).encode()).decode().rstrip("=")
+            cursor = (
+                base64.urlsafe_b64encode(json.dumps({"o": offset + size, "q": identity}).encode())
+                .decode()
+                .rstrip("=")
+            )
             return {"data": render(chunk), "nextCursor": cursor if more else None}
-        return {"data": render(chunk),
-                "pagination": {"page": number, "pageSize": size,
-                               "totalPages": math.ceil(len(items) / size),
-                               "totalItems": len(items)}}
+        return {
+            "data": render(chunk),
+            "pagination": {
+                "page": number,
+                "pageSize": size,
+                "totalPages": math.ceil(len(items) / size),
+                "totalItems": len(items),
+            },
+        }
 
     # --- operations ------------------------------------------------------------------------------
 
@@ -244,36 +281,48 @@ class SandboxApp:
     async def timeseries(self, request: Request, client: SandboxClient) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         sel = self.selection(query, client)
-        metrics = q.metrics(query, cat.TIMESERIES, cat.TIMESERIES_DEFAULT, sel.content_types,
-                            required=False)
-        granularity = query.choice("granularity", ("day", "week", "month", "quarter", "year"),
-                                   "month") or "month"
+        metrics = q.metrics(
+            query, cat.TIMESERIES, cat.TIMESERIES_DEFAULT, sel.content_types, required=False
+        )
+        granularity = (
+            query.choice("granularity", ("day", "week", "month", "quarter", "year"), "month")
+            or "month"
+        )
         rows = self.reports.timeseries(sel, metrics, granularity)
         return self.paginated(query, rows, list)
 
     async def campaigns(self, request: Request, client: SandboxClient) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         instances = self.scope(query.array("instanceIds"), client)
-        rows = [campaign_row(c, *self.reports_first_last(c.campaign_id))
-                for c in self.dataset.campaigns if c.instance_id in instances]
+        rows = [
+            campaign_row(c, *self.reports_first_last(c.campaign_id))
+            for c in self.dataset.campaigns
+            if c.instance_id in instances
+        ]
         return self.paginated(query, rows, list)
 
     def reports_first_last(self, campaign_id: int) -> tuple[str | None, str | None]:
         return self.reports.campaign_post_dates().get(campaign_id, (None, None))
 
-    async def campaigns_performance(self, request: Request, client: SandboxClient) -> dict[str, Any]:
+    async def campaigns_performance(
+        self, request: Request, client: SandboxClient
+    ) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         sel = self.selection(query, client)
-        metrics = q.metrics(query, cat.CAMPAIGN, cat.CAMPAIGN_DEFAULT, sel.content_types,
-                            required=False)
+        metrics = q.metrics(
+            query, cat.CAMPAIGN, cat.CAMPAIGN_DEFAULT, sel.content_types, required=False
+        )
         sort = self.sort(query, cat.CAMPAIGN_SORT, "/campaigns/performance")
         return self.paginated(query, self.reports.campaigns_performance(sel, metrics, sort), list)
 
-    async def platforms_performance(self, request: Request, client: SandboxClient) -> dict[str, Any]:
+    async def platforms_performance(
+        self, request: Request, client: SandboxClient
+    ) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         sel = self.selection(query, client)
-        metrics = q.metrics(query, cat.PLATFORM, cat.PLATFORM_DEFAULT, sel.content_types,
-                            required=False)
+        metrics = q.metrics(
+            query, cat.PLATFORM, cat.PLATFORM_DEFAULT, sel.content_types, required=False
+        )
         sort = self.sort(query, cat.PLATFORM, "/platforms/performance")
         return self.paginated(query, self.reports.platforms_performance(sel, metrics, sort), list)
 
@@ -285,8 +334,9 @@ class SandboxApp:
     async def creators_performance(self, request: Request, client: SandboxClient) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         sel = self.selection(query, client)
-        metrics = q.metrics(query, cat.CREATOR, cat.CREATOR_DEFAULT, sel.content_types,
-                            required=False)
+        metrics = q.metrics(
+            query, cat.CREATOR, cat.CREATOR_DEFAULT, sel.content_types, required=False
+        )
         sort = self.sort(query, cat.CREATOR, "/creators/performance")
         return self.paginated(query, self.reports.creators_performance(sel, metrics, sort), list)
 
@@ -302,7 +352,8 @@ class SandboxApp:
             if not chunk:
                 return []
             part = slice(chunk[0], chunk[-1] + 1)
-            return self.reports.post_rows(rows[part], {k: v[part] for k, v in earned.items()},
-                                          metrics)
+            return self.reports.post_rows(
+                rows[part], {k: v[part] for k, v in earned.items()}, metrics
+            )
 
         return self.paginated(query, positions, render)

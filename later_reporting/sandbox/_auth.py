@@ -52,22 +52,39 @@ class Tokens:
 
     def issue(self, client_id: object, client_secret: object) -> str:
         client = self.clients.get(client_id) if isinstance(client_id, str) else None
-        if client is None or not isinstance(client_secret, str) or not hmac.compare_digest(
-                client.client_secret.encode(), client_secret.encode()):
-            raise Problem("ANL_00401", "The client ID or client secret is incorrect.",
-                          code="INVALID_CLIENT_CREDENTIALS")
+        if (
+            client is None
+            or not isinstance(client_secret, str)
+            or not hmac.compare_digest(client.client_secret.encode(), client_secret.encode())
+        ):
+            raise Problem(
+                "ANL_00401",
+                "The client ID or client secret is incorrect.",
+                code="INVALID_CLIENT_CREDENTIALS",
+            )
         if client.disabled:
             raise Problem("ANL_00403", "This client has been disabled.", code="CLIENT_DISABLED")
         if not client.instances:
-            raise Problem("ANL_00403", "This client has no active instance associations.",
-                          code="NO_ACCESSIBLE_INSTANCES")
+            raise Problem(
+                "ANL_00403",
+                "This client has no active instance associations.",
+                code="NO_ACCESSIBLE_INSTANCES",
+            )
         now = time.time()
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-        payload = _b64(json.dumps({"sub": client.client_id, "iat": int(now),
-                                   "exp": round(now + self.lifetime, 3),
-                                   "jti": secrets.token_hex(8)}).encode())
-        signature = _b64(hmac.new(self._key, f"{header}.{payload}".encode(),
-                                  hashlib.sha256).digest())
+        payload = _b64(
+            json.dumps(
+                {
+                    "sub": client.client_id,
+                    "iat": int(now),
+                    "exp": round(now + self.lifetime, 3),
+                    "jti": secrets.token_hex(8),
+                }
+            ).encode()
+        )
+        signature = _b64(
+            hmac.new(self._key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+        )
         token = f"{header}.{payload}.{signature}"
         self.issued.append(token)
         return token

@@ -35,24 +35,103 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 # Lifetime totals kept per post; every metric is derived from these.
-BASE = ("impressions", "likes", "comments", "shares", "saves", "clicks", "reach", "views",
-        "replies", "reposts", "potentialReach", "videoViewTotalTime", "crosspostedViews",
-        "crosspostedFacebookOnlyViews", "navigationTapExit", "navigationTapBack",
-        "navigationTapForward", "navigationSwipeForward", "paidImpressions", "paidLikes",
-        "paidComments", "paidShares", "paidSaves", "paidClicks", "paidViews", "paidReach",
-        "paidInitialPlays", "trackingLinksClicks", "trackingLinksConversions",
-        "trackingLinksConversionValue", "affiliateLinksClicks", "affiliateLinksConversions",
-        "affiliateLinksSales", "affiliateLinksCommissionEarned")
+BASE = (
+    "impressions",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "reach",
+    "views",
+    "replies",
+    "reposts",
+    "potentialReach",
+    "videoViewTotalTime",
+    "crosspostedViews",
+    "crosspostedFacebookOnlyViews",
+    "navigationTapExit",
+    "navigationTapBack",
+    "navigationTapForward",
+    "navigationSwipeForward",
+    "paidImpressions",
+    "paidLikes",
+    "paidComments",
+    "paidShares",
+    "paidSaves",
+    "paidClicks",
+    "paidViews",
+    "paidReach",
+    "paidInitialPlays",
+    "trackingLinksClicks",
+    "trackingLinksConversions",
+    "trackingLinksConversionValue",
+    "affiliateLinksClicks",
+    "affiliateLinksConversions",
+    "affiliateLinksSales",
+    "affiliateLinksCommissionEarned",
+)
 # Fixed amounts, not accrued over time.
 FIXED = ("cost", "paidAdSpend", "followersAtPostDate", "avgWatchTime")
 
-FIRST = ("Jane", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Ava", "Lucas", "Mia", "Amir",
-         "Sofia", "Kenji", "Zara", "Ines", "Kofi", "Priya", "Leon", "Chloe", "Omar", "Yuki")
-LAST = ("Smith", "Garcia", "Chen", "Okafor", "Silva", "Novak", "Khan", "Rossi", "Dubois",
-        "Kim", "Larsen", "Haddad", "Moreau", "Ito", "Nguyen", "Costa", "Weber", "Ali")
-THEMES = ("Summer Collection", "Fall Influencer Push", "Holiday Gifting", "Spring Launch",
-          "Back to School", "Creator Spotlight", "Wellness Month", "Eco Line", "Gaming Week",
-          "Beauty Drop", "Travel Stories", "Fitness Challenge", "Coffee Club", "Pet Friends")
+FIRST = (
+    "Jane",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Emma",
+    "Mateo",
+    "Ava",
+    "Lucas",
+    "Mia",
+    "Amir",
+    "Sofia",
+    "Kenji",
+    "Zara",
+    "Ines",
+    "Kofi",
+    "Priya",
+    "Leon",
+    "Chloe",
+    "Omar",
+    "Yuki",
+)
+LAST = (
+    "Smith",
+    "Garcia",
+    "Chen",
+    "Okafor",
+    "Silva",
+    "Novak",
+    "Khan",
+    "Rossi",
+    "Dubois",
+    "Kim",
+    "Larsen",
+    "Haddad",
+    "Moreau",
+    "Ito",
+    "Nguyen",
+    "Costa",
+    "Weber",
+    "Ali",
+)
+THEMES = (
+    "Summer Collection",
+    "Fall Influencer Push",
+    "Holiday Gifting",
+    "Spring Launch",
+    "Back to School",
+    "Creator Spotlight",
+    "Wellness Month",
+    "Eco Line",
+    "Gaming Week",
+    "Beauty Drop",
+    "Travel Stories",
+    "Fitness Challenge",
+    "Coffee Club",
+    "Pet Friends",
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +160,8 @@ class Dataset:
     campaigns: list[Campaign]
     creators: list[Creator]
     post_id: IntArray
-    post_day: IntArray          # days since EPOCH
-    post_second: IntArray       # second of the day
+    post_day: IntArray  # days since EPOCH
+    post_second: IntArray  # second of the day
     campaign_idx: IntArray
     creator_idx: IntArray
     content_idx: IntArray
@@ -109,8 +188,9 @@ def window_share(post_day: IntArray, first: int, last: int) -> FloatArray:
 
 
 @functools.cache
-def build_dataset(seed: int = 7, posts: int = 110_000, creators: int = 600,
-                  campaigns: int = 46) -> Dataset:
+def build_dataset(
+    seed: int = 7, posts: int = 110_000, creators: int = 600, campaigns: int = 46
+) -> Dataset:
     """Build (once per process and arguments) the deterministic dataset."""
     rng = np.random.default_rng(seed)
     campaign_list = _campaigns(rng, campaigns)
@@ -133,27 +213,51 @@ def build_dataset(seed: int = 7, posts: int = 110_000, creators: int = 600,
         post_day[rows] = np.resize([10, 200, 400, 600, 380, 700], rows.shape[0])
     order = np.lexsort((rng.integers(0, 86_400, size=posts), post_day))
     campaign_idx, creator_idx, content_idx, post_day = (
-        a[order] for a in (campaign_idx, creator_idx, content_idx, post_day))
+        a[order] for a in (campaign_idx, creator_idx, content_idx, post_day)
+    )
     post_second = np.sort(rng.integers(0, 86_400, size=posts))[np.argsort(np.argsort(order))]
     instance_of_campaign = np.array([INSTANCES.index(c.instance_id) for c in campaign_list])
     totals = _totals(rng, content_idx)
     return Dataset(
-        campaigns=campaign_list, creators=creator_list,
+        campaigns=campaign_list,
+        creators=creator_list,
         post_id=np.arange(100_001, 100_001 + posts, dtype=np.int64),
-        post_day=post_day.astype(np.int64), post_second=post_second.astype(np.int64),
-        campaign_idx=campaign_idx.astype(np.int64), creator_idx=creator_idx.astype(np.int64),
+        post_day=post_day.astype(np.int64),
+        post_second=post_second.astype(np.int64),
+        campaign_idx=campaign_idx.astype(np.int64),
+        creator_idx=creator_idx.astype(np.int64),
         content_idx=content_idx.astype(np.int64),
-        instance_idx=instance_of_campaign[campaign_idx].astype(np.int64), totals=totals)
+        instance_idx=instance_of_campaign[campaign_idx].astype(np.int64),
+        totals=totals,
+    )
 
 
 def _campaigns(rng: np.random.Generator, count: int) -> list[Campaign]:
     fixed = [
-        Campaign(1, "Always-on Ambassadors", "instance_abc", "Evergreen ambassador programme",
-                 "live", dt.datetime(2024, 1, 1, tzinfo=dt.UTC)),
-        Campaign(49761, "Summer Collection 2024", "instance_abc", "Seasonal product launch",
-                 "live", dt.datetime(2024, 6, 1, tzinfo=dt.UTC)),
-        Campaign(49802, "Fall Influencer Push", "instance_abc", None, "draft",
-                 dt.datetime(2024, 9, 1, tzinfo=dt.UTC)),
+        Campaign(
+            1,
+            "Always-on Ambassadors",
+            "instance_abc",
+            "Evergreen ambassador programme",
+            "live",
+            dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        ),
+        Campaign(
+            49761,
+            "Summer Collection 2024",
+            "instance_abc",
+            "Seasonal product launch",
+            "live",
+            dt.datetime(2024, 6, 1, tzinfo=dt.UTC),
+        ),
+        Campaign(
+            49802,
+            "Fall Influencer Push",
+            "instance_abc",
+            None,
+            "draft",
+            dt.datetime(2024, 9, 1, tzinfo=dt.UTC),
+        ),
     ]
     result = list(fixed)
     statuses = ("live", "live", "completed", "draft", "archived")
@@ -161,11 +265,16 @@ def _campaigns(rng: np.random.Generator, count: int) -> list[Campaign]:
         instance = INSTANCES[i % 3] if i % 5 else "instance_def"
         day = int(rng.integers(0, LAST_DAY - 30))
         theme = THEMES[i % len(THEMES)]
-        result.append(Campaign(
-            49700 + i * 3, f"{theme} {2024 + day // 366}", instance,
-            None if i % 4 == 0 else f"{theme} with {int(rng.integers(5, 40))} creators",
-            statuses[i % len(statuses)],
-            dt.datetime.combine(EPOCH + dt.timedelta(days=day), dt.time(), tzinfo=dt.UTC)))
+        result.append(
+            Campaign(
+                49700 + i * 3,
+                f"{theme} {2024 + day // 366}",
+                instance,
+                None if i % 4 == 0 else f"{theme} with {int(rng.integers(5, 40))} creators",
+                statuses[i % len(statuses)],
+                dt.datetime.combine(EPOCH + dt.timedelta(days=day), dt.time(), tzinfo=dt.UTC),
+            )
+        )
     return result
 
 
@@ -176,9 +285,15 @@ def _creators(rng: np.random.Generator, count: int) -> list[Creator]:
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}"
         handle = name.lower().replace(" ", "") + (str(i) if i >= len(FIRST) else "")
         chosen = tuple(p for j, p in enumerate(platforms) if (i >> j) & 1 or j == i % 4)
-        result.append(Creator(12_345 + i, name,
-                              None if i % 9 == 0 else f"https://example.com/creators/{handle}.jpg",
-                              handle, chosen))
+        result.append(
+            Creator(
+                12_345 + i,
+                name,
+                None if i % 9 == 0 else f"https://example.com/creators/{handle}.jpg",
+                handle,
+                chosen,
+            )
+        )
     return result
 
 
@@ -199,13 +314,18 @@ def _totals(rng: np.random.Generator, content_idx: IntArray) -> dict[str, FloatA
         return np.round(base * rng.uniform(low, high, n))
 
     t: dict[str, FloatArray] = {
-        "impressions": impressions, "likes": likes,
-        "comments": share(likes, 0.02, 0.12), "shares": share(likes, 0.01, 0.08),
-        "saves": share(likes, 0.0, 0.1), "clicks": share(impressions, 0.002, 0.02),
+        "impressions": impressions,
+        "likes": likes,
+        "comments": share(likes, 0.02, 0.12),
+        "shares": share(likes, 0.01, 0.08),
+        "saves": share(likes, 0.0, 0.1),
+        "clicks": share(impressions, 0.002, 0.02),
         "reach": np.round(impressions * rng.uniform(0.6, 0.95, n)),
         "views": np.where(is_video, share(impressions, 0.5, 1.1), np.nan),
-        "replies": share(likes, 0.0, 0.03), "reposts": share(likes, 0.0, 0.02),
-        "potentialReach": followers, "followersAtPostDate": followers,
+        "replies": share(likes, 0.0, 0.03),
+        "reposts": share(likes, 0.0, 0.02),
+        "potentialReach": followers,
+        "followersAtPostDate": followers,
         "videoViewTotalTime": np.where(is_video, share(impressions, 3.0, 20.0), np.nan),
         "avgWatchTime": np.where(is_reel, np.round(rng.uniform(2000, 25000, n)), np.nan),
         "crosspostedViews": np.where(is_reel, share(impressions, 0.1, 0.5), np.nan),
@@ -215,7 +335,9 @@ def _totals(rng: np.random.Generator, content_idx: IntArray) -> dict[str, FloatA
         "navigationSwipeForward": np.where(is_story, share(impressions, 0.01, 0.05), np.nan),
         "paidImpressions": paid_impressions,
         "paidLikes": share(paid_impressions, 0.005, 0.04),
-        "paidAdSpend": np.where(paid, np.round(paid_impressions * rng.uniform(0.004, 0.02, n), 2), 0),
+        "paidAdSpend": np.where(
+            paid, np.round(paid_impressions * rng.uniform(0.004, 0.02, n), 2), 0
+        ),
         "cost": np.round(followers * rng.uniform(0.002, 0.02, n) + 25, 2),
         "trackingLinksClicks": share(impressions, 0.0, 0.01),
         "affiliateLinksClicks": share(impressions, 0.0, 0.012),
@@ -229,8 +351,9 @@ def _totals(rng: np.random.Generator, content_idx: IntArray) -> dict[str, FloatA
     t["paidReach"] = share(paid_impressions, 0.6, 0.9)
     t["paidInitialPlays"] = np.where(is_video, share(paid_impressions, 0.3, 0.8), 0)
     t["trackingLinksConversions"] = share(t["trackingLinksClicks"], 0.01, 0.08)
-    t["trackingLinksConversionValue"] = np.round(t["trackingLinksConversions"]
-                                                 * rng.uniform(15, 120, n), 2)
+    t["trackingLinksConversionValue"] = np.round(
+        t["trackingLinksConversions"] * rng.uniform(15, 120, n), 2
+    )
     t["affiliateLinksConversions"] = share(t["affiliateLinksClicks"], 0.01, 0.1)
     t["affiliateLinksSales"] = np.round(t["affiliateLinksConversions"] * rng.uniform(20, 90, n), 2)
     t["affiliateLinksCommissionEarned"] = np.round(t["affiliateLinksSales"] * 0.12, 2)
@@ -248,7 +371,8 @@ def platform(ds: Dataset, i: int) -> str:
 def post_datetime(ds: Dataset, i: int) -> dt.datetime:
     day = EPOCH + dt.timedelta(days=int(ds.post_day[i]))
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) + dt.timedelta(
-        seconds=int(ds.post_second[i]))
+        seconds=int(ds.post_second[i])
+    )
 
 
 def earned(ds: Dataset, rows: IntArray, basis: str, first: int, last: int) -> dict[str, FloatArray]:
@@ -257,8 +381,7 @@ def earned(ds: Dataset, rows: IntArray, basis: str, first: int, last: int) -> di
         share = window_share(ds.post_day[rows], first, last)
     else:
         share = accrued(LAST_DAY - ds.post_day[rows])
-    out = {name: np.floor(ds.totals[name][rows] * share) for name in BASE
-           if name in ds.totals}
+    out = {name: np.floor(ds.totals[name][rows] * share) for name in BASE if name in ds.totals}
     for name in FIXED:
         out[name] = ds.totals[name][rows]
     return out
@@ -270,54 +393,99 @@ def _div(num: FloatArray, den: FloatArray, scale: float = 1.0) -> FloatArray:
     return result
 
 
-def derive(sums: dict[str, FloatArray], posts: FloatArray, paid_posts: FloatArray,
-           creators: FloatArray, paid_creators: FloatArray) -> dict[str, FloatArray]:
+def derive(
+    sums: dict[str, FloatArray],
+    posts: FloatArray,
+    paid_posts: FloatArray,
+    creators: FloatArray,
+    paid_creators: FloatArray,
+) -> dict[str, FloatArray]:
     """Every metric from summed base amounts (arrays, one value per group)."""
     s = sums
     engagements = s["likes"] + s["comments"] + s["shares"] + s["saves"]
     paid_engagements = s["paidLikes"] + s["paidComments"] + s["paidShares"] + s["paidSaves"]
-    value_of = {"valueOfLikes": s["likes"] * 0.3, "valueOfComments": s["comments"] * 0.5,
-                "valueOfShares": s["shares"] * 0.4,
-                "valueOfImpressions": s["impressions"] / 1000 * 5.0}
+    value_of = {
+        "valueOfLikes": s["likes"] * 0.3,
+        "valueOfComments": s["comments"] * 0.5,
+        "valueOfShares": s["shares"] * 0.4,
+        "valueOfImpressions": s["impressions"] / 1000 * 5.0,
+    }
     emv = sum(value_of.values(), np.zeros_like(engagements))
     revenue = s["trackingLinksConversionValue"] + s["affiliateLinksSales"]
     m: dict[str, FloatArray] = {name: s[name] for name in BASE if name in s}
     m.update(value_of)
-    m.update({
-        "engagements": engagements,
-        "totalInteractions": engagements + s["replies"] + s["reposts"],
-        "engagementRate": _div(engagements, s["impressions"], 100),
-        "postsCount": posts, "paidPostsCount": paid_posts,
-        "influencersCount": creators, "paidInfluencersCount": paid_creators,
-        "impressionsPerPost": _div(s["impressions"], posts),
-        "engagementsPerPost": _div(engagements, posts),
-        "estimatedValueGenerated": emv, "valueGenerated": emv,
-        "estimatedContentCost": s["cost"], "campaignsCost": s["cost"],
-        "estimatedRoi": _div(emv, s["cost"]), "returnOnInvestment": _div(emv, s["cost"]),
-        "cpe": _div(s["cost"], engagements), "cpm": _div(s["cost"], s["impressions"], 1000),
-        "paidEngagements": paid_engagements,
-        "paidEngagementRate": _div(paid_engagements, s["paidImpressions"], 100),
-        "paidAdSpend": s["paidAdSpend"], "paidCost": s["paidAdSpend"],
-        "paidCpe": _div(s["paidAdSpend"], paid_engagements),
-        "paidCpm": _div(s["paidAdSpend"], s["paidImpressions"], 1000),
-        "paidReturnOnAdSpend": _div(revenue, s["paidAdSpend"]),
-        "affiliateLinksConversionRate": _div(s["affiliateLinksConversions"],
-                                             s["affiliateLinksClicks"]),
-        "affiliateLinksRoi": _div(s["affiliateLinksCommissionEarned"], s["cost"]),
-        "avgWatchTime": s["avgWatchTime"],
-        "followersAtPostDate": s["followersAtPostDate"],
-    })
+    m.update(
+        {
+            "engagements": engagements,
+            "totalInteractions": engagements + s["replies"] + s["reposts"],
+            "engagementRate": _div(engagements, s["impressions"], 100),
+            "postsCount": posts,
+            "paidPostsCount": paid_posts,
+            "influencersCount": creators,
+            "paidInfluencersCount": paid_creators,
+            "impressionsPerPost": _div(s["impressions"], posts),
+            "engagementsPerPost": _div(engagements, posts),
+            "estimatedValueGenerated": emv,
+            "valueGenerated": emv,
+            "estimatedContentCost": s["cost"],
+            "campaignsCost": s["cost"],
+            "estimatedRoi": _div(emv, s["cost"]),
+            "returnOnInvestment": _div(emv, s["cost"]),
+            "cpe": _div(s["cost"], engagements),
+            "cpm": _div(s["cost"], s["impressions"], 1000),
+            "paidEngagements": paid_engagements,
+            "paidEngagementRate": _div(paid_engagements, s["paidImpressions"], 100),
+            "paidAdSpend": s["paidAdSpend"],
+            "paidCost": s["paidAdSpend"],
+            "paidCpe": _div(s["paidAdSpend"], paid_engagements),
+            "paidCpm": _div(s["paidAdSpend"], s["paidImpressions"], 1000),
+            "paidReturnOnAdSpend": _div(revenue, s["paidAdSpend"]),
+            "affiliateLinksConversionRate": _div(
+                s["affiliateLinksConversions"], s["affiliateLinksClicks"]
+            ),
+            "affiliateLinksRoi": _div(s["affiliateLinksCommissionEarned"], s["cost"]),
+            "avgWatchTime": s["avgWatchTime"],
+            "followersAtPostDate": s["followersAtPostDate"],
+        }
+    )
     return m
 
 
-RATES = frozenset({"engagementRate", "paidEngagementRate", "impressionsPerPost",
-                   "engagementsPerPost", "estimatedRoi", "returnOnInvestment", "cpe", "cpm",
-                   "paidCpe", "paidCpm", "paidReturnOnAdSpend", "affiliateLinksConversionRate",
-                   "affiliateLinksRoi", "avgWatchTime"})
-MONEY = frozenset({"estimatedValueGenerated", "valueGenerated", "estimatedContentCost",
-                   "campaignsCost", "paidAdSpend", "paidCost", "trackingLinksConversionValue",
-                   "affiliateLinksSales", "affiliateLinksCommissionEarned", "valueOfLikes",
-                   "valueOfComments", "valueOfShares", "valueOfImpressions"})
+RATES = frozenset(
+    {
+        "engagementRate",
+        "paidEngagementRate",
+        "impressionsPerPost",
+        "engagementsPerPost",
+        "estimatedRoi",
+        "returnOnInvestment",
+        "cpe",
+        "cpm",
+        "paidCpe",
+        "paidCpm",
+        "paidReturnOnAdSpend",
+        "affiliateLinksConversionRate",
+        "affiliateLinksRoi",
+        "avgWatchTime",
+    }
+)
+MONEY = frozenset(
+    {
+        "estimatedValueGenerated",
+        "valueGenerated",
+        "estimatedContentCost",
+        "campaignsCost",
+        "paidAdSpend",
+        "paidCost",
+        "trackingLinksConversionValue",
+        "affiliateLinksSales",
+        "affiliateLinksCommissionEarned",
+        "valueOfLikes",
+        "valueOfComments",
+        "valueOfShares",
+        "valueOfImpressions",
+    }
+)
 
 
 def render(value: float, name: str) -> float | int | None:
@@ -334,16 +502,19 @@ def group_sums(values: dict[str, FloatArray], keys: IntArray, groups: int) -> di
     out: dict[str, FloatArray] = {}
     for name, array in values.items():
         present = ~np.isnan(array)
-        total = np.bincount(keys[present], weights=array[present], minlength=groups)
-        seen = np.bincount(keys[present], minlength=groups)
+        total: FloatArray = np.bincount(
+            keys[present], weights=array[present], minlength=groups
+        ).astype(np.float64)
+        seen = np.bincount(keys[present], minlength=groups).astype(np.float64)
         if name == "avgWatchTime":
-            total = _div(total, seen.astype(np.float64))
+            total = _div(total, seen)
         out[name] = np.where(seen > 0, total, np.nan)
     return out
 
 
-def distinct_count(keys: IntArray, values: IntArray, groups: int,
-                   mask: npt.NDArray[np.bool_] | None = None) -> FloatArray:
+def distinct_count(
+    keys: IntArray, values: IntArray, groups: int, mask: npt.NDArray[np.bool_] | None = None
+) -> FloatArray:
     """Number of distinct ``values`` per group key."""
     if mask is not None:
         keys, values = keys[mask], values[mask]

@@ -13,15 +13,23 @@ TITLES = {
     "ANL_00429": "Too Many Requests",
     "ANL_00500": "Internal Server Error",
 }
-STATUS = {"ANL_00400": 400, "ANL_00422": 400, "ANL_00401": 401, "ANL_00403": 403,
-          "ANL_00404": 404, "ANL_00429": 429, "ANL_00500": 500}
+STATUS = {
+    "ANL_00400": 400,
+    "ANL_00422": 400,
+    "ANL_00401": 401,
+    "ANL_00403": 403,
+    "ANL_00404": 404,
+    "ANL_00429": 429,
+    "ANL_00500": 500,
+}
 
 
 class Problem(Exception):
     """An error response: raised anywhere in the sandbox, rendered by the app."""
 
-    def __init__(self, type_: str, detail: str, *, headers: dict[str, str] | None = None,
-                 **extensions: Any) -> None:
+    def __init__(
+        self, type_: str, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any
+    ) -> None:
         super().__init__(detail)
         self.type = type_
         self.status = STATUS[type_]
@@ -30,8 +38,12 @@ class Problem(Exception):
         self.extensions = extensions
 
     def body(self) -> dict[str, Any]:
-        return {"type": self.type, "title": TITLES[self.type], "detail": self.detail,
-                **self.extensions}
+        return {
+            "type": self.type,
+            "title": TITLES[self.type],
+            "detail": self.detail,
+            **self.extensions,
+        }
 
 
 def invalid(detail: str, **extensions: Any) -> Problem:

@@ -87,8 +87,10 @@ class Query:
             return None
         unknown = [v for v in values if v not in allowed]
         if unknown:
-            raise invalid(f"Unknown '{name}' value(s): {', '.join(unknown)}. "
-                          f"Valid values are: {', '.join(allowed)}.")
+            raise invalid(
+                f"Unknown '{name}' value(s): {', '.join(unknown)}. "
+                f"Valid values are: {', '.join(allowed)}."
+            )
         return list(dict.fromkeys(values))
 
     def campaign_ids(self) -> tuple[int, ...] | None:
@@ -108,8 +110,11 @@ def date_range(query: Query) -> tuple[dt.date, dt.date]:
     if start > end:
         raise invalid(f"'startDate' ({start}) must not be after 'endDate' ({end}).")
     if end >= add_years(start, 2):
-        raise invalid(f"The date range may span at most two years; {start} to {end} is longer. "
-                      f"The latest endDate for this startDate is {add_years(start, 2) - dt.timedelta(days=1)}.")
+        latest = add_years(start, 2) - dt.timedelta(days=1)
+        raise invalid(
+            f"The date range may span at most two years; {start} to {end} is longer. "
+            f"The latest endDate for this startDate is {latest}."
+        )
     return start, end
 
 
@@ -124,26 +129,38 @@ def content_types(query: Query) -> tuple[str, ...]:
     platforms = query.choices("platform", list(PLATFORM_CONTENT_TYPES))
     types = query.choices("contentType", CONTENT_TYPES)
     if platforms and types:
-        raise invalid("'platform' and 'contentType' cannot be combined; provide only one of "
-                      "the two.")
+        raise invalid(
+            "'platform' and 'contentType' cannot be combined; provide only one of the two."
+        )
     if platforms:
         return tuple(ct for p in platforms for ct in PLATFORM_CONTENT_TYPES[p])
     return tuple(types) if types else CONTENT_TYPES
 
 
-def metrics(query: Query, allowed: tuple[str, ...], default: tuple[str, ...],
-            content: tuple[str, ...], *, required: bool) -> tuple[str, ...]:
+def metrics(
+    query: Query,
+    allowed: tuple[str, ...],
+    default: tuple[str, ...],
+    content: tuple[str, ...],
+    *,
+    required: bool,
+) -> tuple[str, ...]:
     if required and not query.has("metrics"):
-        raise invalid("'metrics' is required: name one or more metrics.",
-                      validMetrics=valid_metrics(allowed, frozenset(content)))
+        raise invalid(
+            "'metrics' is required: name one or more metrics.",
+            validMetrics=valid_metrics(allowed, frozenset(content)),
+        )
     requested = query.array("metrics")
     if requested is None:
         requested = list(allowed if required else default)
     valid = valid_metrics(allowed, frozenset(content))
     unsupported = [m for m in requested if m not in valid]
     if unsupported:
-        raise invalid(f"Unsupported metric(s) for the current filters: {', '.join(unsupported)}. "
-                      f"Valid metrics are: {', '.join(valid)}.", validMetrics=valid)
+        raise invalid(
+            f"Unsupported metric(s) for the current filters: {', '.join(unsupported)}. "
+            f"Valid metrics are: {', '.join(valid)}.",
+            validMetrics=valid,
+        )
     return tuple(dict.fromkeys(m for m in requested if m in valid))
 
 
@@ -153,6 +170,9 @@ def sort_property(query: Query, allowed: tuple[str, ...], path: str) -> str | No
         return None
     if value not in allowed:
         ordered = sorted(allowed)
-        raise Problem("ANL_00422", f"Invalid sortProperty '{value}' for {path}. "
-                      f"Valid values are: {', '.join(ordered)}", validValues=ordered)
+        raise Problem(
+            "ANL_00422",
+            f"Invalid sortProperty '{value}' for {path}. Valid values are: {', '.join(ordered)}",
+            validValues=ordered,
+        )
     return value

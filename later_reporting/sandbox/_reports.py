@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from later_reporting.sandbox import _data as d
 from later_reporting._catalog import CONTENT_TYPES, PLATFORM_OF
+from later_reporting.sandbox import _data as d
 from later_reporting.sandbox._data import Dataset, FloatArray, IntArray
 
 Row = dict[str, Any]
@@ -85,8 +85,9 @@ class Reports:
 
     # --- grouped reports -------------------------------------------------------------------
 
-    def grouped(self, sel: Selection, keys_of: Callable[[IntArray], IntArray],
-                groups: int) -> tuple[dict[str, FloatArray], FloatArray]:
+    def grouped(
+        self, sel: Selection, keys_of: Callable[[IntArray], IntArray], groups: int
+    ) -> tuple[dict[str, FloatArray], FloatArray]:
         """All metrics per group key, and the number of posts in each group."""
         rows = self.rows(sel)
         first, last = self._bounds(sel)
@@ -102,10 +103,13 @@ class Reports:
 
     def summary(self, sel: Selection, metrics: tuple[str, ...]) -> Row:
         metric_values, _ = self._cached(
-            ("summary", sel), lambda: self.grouped(sel, lambda r: np.zeros(r.shape, np.int64), 1))
+            ("summary", sel), lambda: self.grouped(sel, lambda r: np.zeros(r.shape, np.int64), 1)
+        )
         return {m: d.render(metric_values[m][0], m) for m in metrics}
 
-    def campaigns_performance(self, sel: Selection, metrics: tuple[str, ...], sort: Sort) -> list[Row]:
+    def campaigns_performance(
+        self, sel: Selection, metrics: tuple[str, ...], sort: Sort
+    ) -> list[Row]:
         def compute() -> list[Row]:
             n = len(self.ds.campaigns)
             values, posts = self.grouped(sel, lambda r: self.ds.campaign_idx[r], n)
@@ -115,23 +119,29 @@ class Reports:
                 c = self.ds.campaigns[i]
                 row = campaign_row(c, first_post.get(int(i)), last_post.get(int(i)))
                 row["metrics"] = {m: d.render(values[m][i], m) for m in metrics}
-                row["_sort"] = {**{m: values[m][i] for m in values},
-                                "firstPostDate": row["firstPostDate"] or "",
-                                "lastPostDate": row["lastPostDate"] or ""}
+                row["_sort"] = {
+                    **{m: values[m][i] for m in values},
+                    "firstPostDate": row["firstPostDate"] or "",
+                    "lastPostDate": row["lastPostDate"] or "",
+                }
                 out.append(row)
             return sort_rows(out, sort, lambda r: r["campaignId"])
+
         return self._cached(("campaigns", sel, metrics, sort), compute)  # type: ignore[no-any-return]
 
     def campaign_post_dates(self) -> dict[int, tuple[str, str]]:
         """First and last post date of every campaign that has posts (all time)."""
+
         def compute() -> dict[int, tuple[str, str]]:
             out = {}
             for key in np.unique(self.ds.campaign_idx):
                 members = np.flatnonzero(self.ds.campaign_idx == key)
                 out[self.ds.campaigns[int(key)].campaign_id] = (
                     iso(d.post_datetime(self.ds, int(members[0]))),
-                    iso(d.post_datetime(self.ds, int(members[-1]))))
+                    iso(d.post_datetime(self.ds, int(members[-1]))),
+                )
             return out
+
         return self._cached(("campaign_dates",), compute)  # type: ignore[no-any-return]
 
     def _first_last(self, sel: Selection, n: int) -> tuple[dict[int, str], dict[int, str]]:
@@ -144,41 +154,63 @@ class Reports:
             last[int(key)] = iso(d.post_datetime(self.ds, int(members[-1])))
         return first, last
 
-    def creators_performance(self, sel: Selection, metrics: tuple[str, ...], sort: Sort) -> list[Row]:
+    def creators_performance(
+        self, sel: Selection, metrics: tuple[str, ...], sort: Sort
+    ) -> list[Row]:
         def compute() -> list[Row]:
             n = len(self.ds.creators)
             values, posts = self.grouped(sel, lambda r: self.ds.creator_idx[r], n)
             out = []
             for i in np.flatnonzero(posts > 0):
                 c = self.ds.creators[i]
-                out.append({
-                    "creatorId": c.creator_id,
-                    "creator": {"fullName": c.full_name, "profilePictureUrl": c.picture,
-                                "profiles": [profile(c, p) for p in c.platforms]},
-                    "metrics": {m: d.render(values[m][i], m) for m in metrics},
-                    "_sort": values_at(values, i)})
+                out.append(
+                    {
+                        "creatorId": c.creator_id,
+                        "creator": {
+                            "fullName": c.full_name,
+                            "profilePictureUrl": c.picture,
+                            "profiles": [profile(c, p) for p in c.platforms],
+                        },
+                        "metrics": {m: d.render(values[m][i], m) for m in metrics},
+                        "_sort": values_at(values, int(i)),
+                    }
+                )
             return sort_rows(out, sort, lambda r: r["creatorId"])
+
         return self._cached(("creators", sel, metrics, sort), compute)  # type: ignore[no-any-return]
 
-    def platforms_performance(self, sel: Selection, metrics: tuple[str, ...], sort: Sort) -> list[Row]:
+    def platforms_performance(
+        self, sel: Selection, metrics: tuple[str, ...], sort: Sort
+    ) -> list[Row]:
         def compute() -> list[Row]:
             values, posts = self.grouped(sel, lambda r: self.ds.content_idx[r], len(CONTENT_TYPES))
             out = []
             for i in np.flatnonzero(posts > 0):
                 ct = CONTENT_TYPES[i]
-                out.append({"platform": PLATFORM_OF[ct], "contentType": ct,
-                            "metrics": {m: d.render(values[m][i], m) for m in metrics},
-                            "_sort": values_at(values, i), "_id": int(i)})
+                out.append(
+                    {
+                        "platform": PLATFORM_OF[ct],
+                        "contentType": ct,
+                        "metrics": {m: d.render(values[m][i], m) for m in metrics},
+                        "_sort": values_at(values, int(i)),
+                        "_id": int(i),
+                    }
+                )
             return sort_rows(out, sort, lambda r: r["_id"])
+
         return self._cached(("platforms", sel, metrics, sort), compute)  # type: ignore[no-any-return]
 
     def return_on_investment(self, sel: Selection, fields: tuple[str, ...]) -> list[Row]:
         platforms = list(dict.fromkeys(PLATFORM_OF.values()))
         platform_of_ct = np.array([platforms.index(PLATFORM_OF[ct]) for ct in CONTENT_TYPES])
-        values, posts = self.grouped(sel, lambda r: platform_of_ct[self.ds.content_idx[r]],
-                                     len(platforms))
-        return [{"platform": p, "metrics": {m: d.render(values[m][i], m) for m in fields}}
-                for i, p in enumerate(platforms) if posts[i] > 0]
+        values, posts = self.grouped(
+            sel, lambda r: platform_of_ct[self.ds.content_idx[r]], len(platforms)
+        )
+        return [
+            {"platform": p, "metrics": {m: d.render(values[m][i], m) for m in fields}}
+            for i, p in enumerate(platforms)
+            if posts[i] > 0
+        ]
 
     # --- time series ---------------------------------------------------------------------------
 
@@ -209,10 +241,12 @@ class Reports:
                 if posts[0] > 0:
                     out.append(bucket_row(a, b, values, 0, metrics))
             return out
+
         return self._cached(("timeseries", sel, metrics, granularity), compute)  # type: ignore[no-any-return]
 
-    def _derive_groups(self, earned: dict[str, FloatArray], keys: IntArray, rows: IntArray,
-                       groups: int) -> tuple[dict[str, FloatArray], FloatArray]:
+    def _derive_groups(
+        self, earned: dict[str, FloatArray], keys: IntArray, rows: IntArray, groups: int
+    ) -> tuple[dict[str, FloatArray], FloatArray]:
         sums = d.group_sums(earned, keys, groups)
         posts = np.bincount(keys, minlength=groups).astype(np.float64)
         paid = earned["paidAdSpend"] > 0
@@ -224,6 +258,7 @@ class Reports:
 
     def posts_order(self, sel: Selection, sort: Sort) -> tuple[IntArray, dict[str, FloatArray]]:
         """The selected posts in response order, and their base amounts (aligned)."""
+
         def compute() -> tuple[IntArray, dict[str, FloatArray]]:
             rows = self.rows(sel)
             first, last = self._bounds(sel)
@@ -232,7 +267,8 @@ class Reports:
             prop = sort.prop or "postDate"
             if prop == "postDate":
                 primary = (self.ds.post_day[rows] * 86_400 + self.ds.post_second[rows]).astype(
-                    np.float64)
+                    np.float64
+                )
             else:
                 primary = post_metrics(earned, prop)
             missing = np.isnan(primary)
@@ -240,9 +276,12 @@ class Reports:
             # lexsort: last key is primary; NaN always last, ties by postId ascending.
             order = np.lexsort((ids, -filled if sort.descending else filled, missing))
             return rows[order], {k: v[order] for k, v in earned.items()}
+
         return self._cached(("posts", sel, sort), compute)  # type: ignore[no-any-return]
 
-    def post_rows(self, rows: IntArray, earned: dict[str, FloatArray], metrics: tuple[str, ...]) -> list[Row]:
+    def post_rows(
+        self, rows: IntArray, earned: dict[str, FloatArray], metrics: tuple[str, ...]
+    ) -> list[Row]:
         values = {m: post_metrics(earned, m) for m in metrics}
         out = []
         for j, i in enumerate(rows.tolist()):
@@ -256,12 +295,16 @@ class Reports:
                 "instanceId": d.INSTANCES[int(self.ds.instance_idx[i])],
                 "contentType": ct,
                 "contentUrl": f"https://social.example.com/{ct}/{int(self.ds.post_id[i])}",
-                "contentImageUrl": None if ct == "instagram_story"
+                "contentImageUrl": None
+                if ct == "instagram_story"
                 else f"https://example.com/posts/{int(self.ds.post_id[i])}.jpg",
                 "creatorProfile": {
-                    "contentType": ct, "fullName": creator.full_name,
-                    "handleName": creator.handle, "profileImage": creator.picture,
-                    "profileLink": f"https://{PLATFORM_OF[ct]}.example.com/{creator.handle}"},
+                    "contentType": ct,
+                    "fullName": creator.full_name,
+                    "handleName": creator.handle,
+                    "profileImage": creator.picture,
+                    "profileLink": f"https://{PLATFORM_OF[ct]}.example.com/{creator.handle}",
+                },
             }
             for m in metrics:
                 row[m] = d.render(values[m][j], m)
@@ -308,21 +351,35 @@ def iso(moment: dt.datetime) -> str:
 
 
 def campaign_row(c: d.Campaign, first_post: str | None, last_post: str | None) -> Row:
-    return {"campaignId": c.campaign_id, "campaignName": c.name, "instanceId": c.instance_id,
-            "description": c.description, "status": c.status, "startDate": iso(c.start),
-            "firstPostDate": first_post, "lastPostDate": last_post}
+    return {
+        "campaignId": c.campaign_id,
+        "campaignName": c.name,
+        "instanceId": c.instance_id,
+        "description": c.description,
+        "status": c.status,
+        "startDate": iso(c.start),
+        "firstPostDate": first_post,
+        "lastPostDate": last_post,
+    }
 
 
 def profile(c: d.Creator, platform: str) -> Row:
-    return {"platform": platform, "handleName": c.handle,
-            "profileLink": f"https://{platform}.example.com/{c.handle}",
-            "profileImage": c.picture}
+    return {
+        "platform": platform,
+        "handleName": c.handle,
+        "profileLink": f"https://{platform}.example.com/{c.handle}",
+        "profileImage": c.picture,
+    }
 
 
-def bucket_row(a: dt.date, b: dt.date, values: dict[str, FloatArray], i: int,
-               metrics: tuple[str, ...]) -> Row:
-    return {"startDate": a.isoformat(), "endDate": b.isoformat(),
-            "metrics": {m: d.render(values[m][i], m) for m in metrics}}
+def bucket_row(
+    a: dt.date, b: dt.date, values: dict[str, FloatArray], i: int, metrics: tuple[str, ...]
+) -> Row:
+    return {
+        "startDate": a.isoformat(),
+        "endDate": b.isoformat(),
+        "metrics": {m: d.render(values[m][i], m) for m in metrics},
+    }
 
 
 def time_buckets(start: dt.date, end: dt.date, granularity: str) -> list[tuple[dt.date, dt.date]]:
