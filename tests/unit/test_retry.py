@@ -1,0 +1,53 @@
+"""The retry decisions: which attempts retry, and how long to wait."""
+
+from __future__ import annotations
+
+import random
+
+import httpx
+import pytest
+
+from later_reporting._retry import MAX_BACKOFF, retry_delay, should_retry
+
+ERROR = httpx.ConnectError("refused")
+
+
+@pytest.mark.parametrize(("method", "path", "status", "error", "attempt", "expected"), [
+    ("GET", "/v2/posts/performance", 500, None, 0, True),
+    ("GET", "/v2/posts/performance", 503, None, 1, True),
+    ("GET", "/v2/posts/performance", 429, None, 0, True),
+    ("GET", "/v2/posts/performance", 500, None, 2, False),  # retries exhausted
+    ("GET", "/v2/posts/performance", None, ERROR, 0, True),
+    ("GET", "/v2/posts/performance", 400, None, 0, False),
+    ("GET", "/v2/posts/performance", 401, None, 0, False),  # the auth flow handles 401
+    ("GET", "/v2/posts/performance", 404, None, 0, False),
+    ("POST", "/oauth/token", 500, None, 0, True),
+    ("POST", "/oauth/token", None, ERROR, 0, True),
+    ("POST", "/oauth/token", 401, None, 0, False),
+    ("POST", "/oauth/token", 403, None, 0, False),
+    ("POST", "/oauth/token", 429, None, 0, False),  # never on a 4xx
+    ("POST", "/v2/other", 500, None, 0, False),
+])
+def test_should_retry(method: str, path: str, status: int | None, error: Exception | None,
+                      attempt: int, expected: bool) -> None:
+    assert should_retry(method, path, status, error, attempt, 2) is expected
+
+
+def test_backoff_grows_is_capped_and_jittered() -> None:
+    rng = random.Random(1)
+    delays = [retry_delay(n, rng=rng) for n in range(10)]
+    assert 0.25 <= delays[0] <= 0.5
+    assert 0.5 <= delays[1] <= 1.0
+    assert all(d <= MAX_BACKOFF for d in delays)
+    assert len({round(d, 6) for d in delays}) == len(delays)
+
+
+def test_retry_after_wins_and_is_capped() -> None:
+    assert retry_delay(0, retry_after=3) == 3
+    assert retry_delay(5, retry_after=0) == 0
+    assert retry_delay(0, retry_after=10_000) == 120
+
+
+def test_rate_limited_without_retry_after_waits_for_a_share_of_the_window() -> None:
+    assert retry_delay(0, rate_limited=True, window=60, rng=random.Random(0)) >= 15
+    assert retry_delay(0, rate_limited=True, window=None, rng=random.Random(0)) <= 0.5
