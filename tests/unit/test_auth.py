@@ -16,8 +16,13 @@ from tests.unit.helpers import BASE, async_client, jwt, problem, sync_client, to
 
 
 def instances_ok() -> httpx.Response:
-    return httpx.Response(200, json={"data": {"instanceIds": ["a"]}, "pagination": {
-        "page": 1, "pageSize": 100, "totalPages": 1, "totalItems": 1}})
+    return httpx.Response(
+        200,
+        json={
+            "data": {"instanceIds": ["a"]},
+            "pagination": {"page": 1, "pageSize": 100, "totalPages": 1, "totalItems": 1},
+        },
+    )
 
 
 def test_token_is_fetched_once_and_sent_as_bearer() -> None:
@@ -95,8 +100,9 @@ def test_single_flight_in_threads() -> None:
         return jwt()
 
     results: list[str] = []
-    threads = [threading.Thread(target=lambda: results.append(manager.get(fetch).value))
-               for _ in range(16)]
+    threads = [
+        threading.Thread(target=lambda: results.append(manager.get(fetch).value)) for _ in range(16)
+    ]
     for t in threads:
         t.start()
     time.sleep(0.05)
@@ -128,8 +134,7 @@ def test_expired_token_refreshed_once_for_many_threads_through_the_client() -> N
     with sync_client(router) as client:
         list(client.instances.list())
         time.sleep(0.6)
-        threads = [threading.Thread(target=lambda: list(client.instances.list()))
-                   for _ in range(8)]
+        threads = [threading.Thread(target=lambda: list(client.instances.list())) for _ in range(8)]
         for t in threads:
             t.start()
         for t in threads:
@@ -148,14 +153,18 @@ async def test_async_client_refreshes_on_401_and_replays() -> None:
     assert route.call_count == 2
 
 
-@pytest.mark.parametrize(("response", "expected"), [
-    (problem(401, "ANL_00401", code="INVALID_CLIENT_CREDENTIALS"), lr.InvalidClientCredentials),
-    (problem(403, "ANL_00403", code="CLIENT_DISABLED"), lr.ClientDisabled),
-    (problem(403, "ANL_00403", code="NO_ACCESSIBLE_INSTANCES"), lr.NoAccessibleInstances),
-    (problem(401, "INVALID_CLIENT_CREDENTIALS"), lr.InvalidClientCredentials),
-])
-def test_token_errors_and_no_retry_on_4xx(response: httpx.Response,
-                                          expected: type[lr.APIError]) -> None:
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        (problem(401, "ANL_00401", code="INVALID_CLIENT_CREDENTIALS"), lr.InvalidClientCredentials),
+        (problem(403, "ANL_00403", code="CLIENT_DISABLED"), lr.ClientDisabled),
+        (problem(403, "ANL_00403", code="NO_ACCESSIBLE_INSTANCES"), lr.NoAccessibleInstances),
+        (problem(401, "INVALID_CLIENT_CREDENTIALS"), lr.InvalidClientCredentials),
+    ],
+)
+def test_token_errors_and_no_retry_on_4xx(
+    response: httpx.Response, expected: type[lr.APIError]
+) -> None:
     router = respx.Router(base_url=BASE)
     tokens = router.post("/oauth/token").mock(return_value=response)
     with sync_client(router) as client, pytest.raises(expected):

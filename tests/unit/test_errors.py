@@ -11,76 +11,105 @@ import later_reporting as lr
 from later_reporting._errors import error_from_response
 
 
-def response(status: int, body: object, *, content_type: str = "application/problem+json",
-             headers: dict[str, str] | None = None) -> httpx.Response:
+def response(
+    status: int,
+    body: object,
+    *,
+    content_type: str = "application/problem+json",
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return httpx.Response(status, content=content,
-                          headers={"content-type": content_type, **(headers or {})},
-                          request=httpx.Request("GET", "https://x.test/v2/posts/performance"))
+    return httpx.Response(
+        status,
+        content=content,
+        headers={"content-type": content_type, **(headers or {})},
+        request=httpx.Request("GET", "https://x.test/v2/posts/performance"),
+    )
 
 
-@pytest.mark.parametrize(("status", "type_", "extra", "expected"), [
-    (400, "ANL_00400", {}, lr.BadRequestError),
-    (400, "ANL_00400", {"validMetrics": ["engagements"]}, lr.UnsupportedMetricError),
-    (400, "ANL_00422", {"validValues": ["cpe"]}, lr.InvalidSortPropertyError),
-    (400, "VALIDATION_ERROR", {}, lr.BadRequestError),
-    (400, "INVALID_SORT_PROPERTY", {}, lr.InvalidSortPropertyError),
-    (401, "ANL_00401", {}, lr.AuthenticationError),
-    (403, "ANL_00403", {}, lr.InstanceAccessDenied),
-    (404, "ANL_00404", {}, lr.NotFoundError),
-    (404, "RESOURCE_NOT_FOUND", {}, lr.NotFoundError),
-    (429, "ANL_00429", {}, lr.RateLimitedError),
-    (500, "ANL_00500", {}, lr.ServerError),
-    (500, "INTERNAL_ERROR", {}, lr.ServerError),
-    (403, "INTERNAL_ERROR", {}, lr.ServerError),  # the older docs' 403 edge case: type wins
-    (401, "INVALID_CLIENT_CREDENTIALS", {}, lr.InvalidClientCredentials),
-    (401, "CLIENT_DISABLED", {}, lr.ClientDisabled),
-    (401, "NO_ACCESSIBLE_INSTANCES", {}, lr.NoAccessibleInstances),
-    (403, "ANL_00403", {"code": "CLIENT_DISABLED"}, lr.ClientDisabled),
-    (403, "ANL_00403", {"code": "NO_ACCESSIBLE_INSTANCES"}, lr.NoAccessibleInstances),
-    (401, "ANL_00401", {"code": "INVALID_CLIENT_CREDENTIALS"}, lr.InvalidClientCredentials),
-    (418, "SOMETHING_NEW", {}, lr.APIError),
-    (503, "SOMETHING_NEW", {}, lr.ServerError),
-    (403, "SOMETHING_NEW", {}, lr.PermissionDeniedError),
-])
-def test_dispatch_by_type_then_status(status: int, type_: str, extra: dict[str, object],
-                                      expected: type[lr.APIError]) -> None:
-    error = error_from_response(response(status, {"type": type_, "title": "T", "detail": "D",
-                                                  **extra}))
+@pytest.mark.parametrize(
+    ("status", "type_", "extra", "expected"),
+    [
+        (400, "ANL_00400", {}, lr.BadRequestError),
+        (400, "ANL_00400", {"validMetrics": ["engagements"]}, lr.UnsupportedMetricError),
+        (400, "ANL_00422", {"validValues": ["cpe"]}, lr.InvalidSortPropertyError),
+        (400, "VALIDATION_ERROR", {}, lr.BadRequestError),
+        (400, "INVALID_SORT_PROPERTY", {}, lr.InvalidSortPropertyError),
+        (401, "ANL_00401", {}, lr.AuthenticationError),
+        (403, "ANL_00403", {}, lr.InstanceAccessDenied),
+        (404, "ANL_00404", {}, lr.NotFoundError),
+        (404, "RESOURCE_NOT_FOUND", {}, lr.NotFoundError),
+        (429, "ANL_00429", {}, lr.RateLimitedError),
+        (500, "ANL_00500", {}, lr.ServerError),
+        (500, "INTERNAL_ERROR", {}, lr.ServerError),
+        (403, "INTERNAL_ERROR", {}, lr.ServerError),  # the older docs' 403 edge case: type wins
+        (401, "INVALID_CLIENT_CREDENTIALS", {}, lr.InvalidClientCredentials),
+        (401, "CLIENT_DISABLED", {}, lr.ClientDisabled),
+        (401, "NO_ACCESSIBLE_INSTANCES", {}, lr.NoAccessibleInstances),
+        (403, "ANL_00403", {"code": "CLIENT_DISABLED"}, lr.ClientDisabled),
+        (403, "ANL_00403", {"code": "NO_ACCESSIBLE_INSTANCES"}, lr.NoAccessibleInstances),
+        (401, "ANL_00401", {"code": "INVALID_CLIENT_CREDENTIALS"}, lr.InvalidClientCredentials),
+        (418, "SOMETHING_NEW", {}, lr.APIError),
+        (503, "SOMETHING_NEW", {}, lr.ServerError),
+        (403, "SOMETHING_NEW", {}, lr.PermissionDeniedError),
+    ],
+)
+def test_dispatch_by_type_then_status(
+    status: int, type_: str, extra: dict[str, object], expected: type[lr.APIError]
+) -> None:
+    error = error_from_response(
+        response(status, {"type": type_, "title": "T", "detail": "D", **extra})
+    )
     assert type(error) is expected
     assert (error.status_code, error.type, error.title, error.detail) == (status, type_, "T", "D")
     assert error.extensions == extra
 
 
 def test_token_endpoint_403_is_an_authentication_error() -> None:
-    error = error_from_response(response(403, {"type": "ANL_00403", "title": "Forbidden",
-                                               "detail": "x"}), token_request=True)
+    error = error_from_response(
+        response(403, {"type": "ANL_00403", "title": "Forbidden", "detail": "x"}),
+        token_request=True,
+    )
     assert isinstance(error, lr.AuthenticationError)
 
 
 def test_members_request_id_and_helpers() -> None:
-    error = error_from_response(response(
-        400, {"type": "ANL_00400", "title": "Validation Error", "detail": "bad metric",
-              "validMetrics": ["engagements", "impressions"], "instance": "/x"},
-        headers={"X-Request-Id": "req-123"}))
+    error = error_from_response(
+        response(
+            400,
+            {
+                "type": "ANL_00400",
+                "title": "Validation Error",
+                "detail": "bad metric",
+                "validMetrics": ["engagements", "impressions"],
+                "instance": "/x",
+            },
+            headers={"X-Request-Id": "req-123"},
+        )
+    )
     assert isinstance(error, lr.UnsupportedMetricError)
     assert error.valid_metrics == ["engagements", "impressions"]
     assert error.extensions["instance"] == "/x"
     assert error.request_id == "req-123"
     assert str(error) == ("HTTP 400 ANL_00400 Validation Error: bad metric (request id req-123)")
-    sort_error = error_from_response(response(400, {"type": "ANL_00422", "title": "t",
-                                                    "detail": "d", "validValues": ["cpe"]}))
+    sort_error = error_from_response(
+        response(400, {"type": "ANL_00422", "title": "t", "detail": "d", "validValues": ["cpe"]})
+    )
     assert isinstance(sort_error, lr.InvalidSortPropertyError)
     assert sort_error.valid_values == ["cpe"]
-    limited = error_from_response(response(429, {"type": "ANL_00429", "title": "t", "detail": "d"},
-                                           headers={"Retry-After": "7"}))
+    limited = error_from_response(
+        response(
+            429, {"type": "ANL_00429", "title": "t", "detail": "d"}, headers={"Retry-After": "7"}
+        )
+    )
     assert isinstance(limited, lr.RateLimitedError)
     assert limited.retry_after == 7.0
 
 
 def test_html_error_page_is_described_not_parsed() -> None:
-    error = error_from_response(response(502, b"<html>Bad Gateway</html>",
-                                         content_type="text/html"))
+    error = error_from_response(
+        response(502, b"<html>Bad Gateway</html>", content_type="text/html")
+    )
     assert isinstance(error, lr.ServerError)
     assert "text/html, not problem+json" in str(error)
 
@@ -93,6 +122,12 @@ def test_hierarchy() -> None:
     for cls in (lr.InvalidClientCredentials, lr.ClientDisabled, lr.NoAccessibleInstances):
         assert issubclass(cls, lr.AuthenticationError)
     assert issubclass(lr.InstanceAccessDenied, lr.PermissionDeniedError)
-    for cls in (lr.APIError, lr.ValidationError, lr.DriftError, lr.UnexpectedResponseError,
-                lr.APIConnectionError, lr.ConfigurationError):
+    for cls in (
+        lr.APIError,
+        lr.ValidationError,
+        lr.DriftError,
+        lr.UnexpectedResponseError,
+        lr.APIConnectionError,
+        lr.ConfigurationError,
+    ):
         assert issubclass(cls, lr.LaterReportingError)

@@ -12,24 +12,33 @@ from later_reporting._retry import MAX_BACKOFF, retry_delay, should_retry
 ERROR = httpx.ConnectError("refused")
 
 
-@pytest.mark.parametrize(("method", "path", "status", "error", "attempt", "expected"), [
-    ("GET", "/v2/posts/performance", 500, None, 0, True),
-    ("GET", "/v2/posts/performance", 503, None, 1, True),
-    ("GET", "/v2/posts/performance", 429, None, 0, True),
-    ("GET", "/v2/posts/performance", 500, None, 2, False),  # retries exhausted
-    ("GET", "/v2/posts/performance", None, ERROR, 0, True),
-    ("GET", "/v2/posts/performance", 400, None, 0, False),
-    ("GET", "/v2/posts/performance", 401, None, 0, False),  # the auth flow handles 401
-    ("GET", "/v2/posts/performance", 404, None, 0, False),
-    ("POST", "/oauth/token", 500, None, 0, True),
-    ("POST", "/oauth/token", None, ERROR, 0, True),
-    ("POST", "/oauth/token", 401, None, 0, False),
-    ("POST", "/oauth/token", 403, None, 0, False),
-    ("POST", "/oauth/token", 429, None, 0, False),  # never on a 4xx
-    ("POST", "/v2/other", 500, None, 0, False),
-])
-def test_should_retry(method: str, path: str, status: int | None, error: Exception | None,
-                      attempt: int, expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "status", "error", "attempt", "expected"),
+    [
+        ("GET", "/v2/posts/performance", 500, None, 0, True),
+        ("GET", "/v2/posts/performance", 503, None, 1, True),
+        ("GET", "/v2/posts/performance", 429, None, 0, True),
+        ("GET", "/v2/posts/performance", 500, None, 2, False),  # retries exhausted
+        ("GET", "/v2/posts/performance", None, ERROR, 0, True),
+        ("GET", "/v2/posts/performance", 400, None, 0, False),
+        ("GET", "/v2/posts/performance", 401, None, 0, False),  # the auth flow handles 401
+        ("GET", "/v2/posts/performance", 404, None, 0, False),
+        ("POST", "/oauth/token", 500, None, 0, True),
+        ("POST", "/oauth/token", None, ERROR, 0, True),
+        ("POST", "/oauth/token", 401, None, 0, False),
+        ("POST", "/oauth/token", 403, None, 0, False),
+        ("POST", "/oauth/token", 429, None, 0, False),  # never on a 4xx
+        ("POST", "/v2/other", 500, None, 0, False),
+    ],
+)
+def test_should_retry(
+    method: str,
+    path: str,
+    status: int | None,
+    error: Exception | None,
+    attempt: int,
+    expected: bool,
+) -> None:
     assert should_retry(method, path, status, error, attempt, 2) is expected
 
 

@@ -14,8 +14,10 @@ from later_reporting import _retry
 from later_reporting._ratelimit import RateBudget
 from tests.unit.helpers import BASE, jwt, problem, sync_client, token_route
 
-OK = {"data": {"instanceIds": ["a"]}, "pagination": {"page": 1, "pageSize": 100,
-                                                     "totalPages": 1, "totalItems": 1}}
+OK = {
+    "data": {"instanceIds": ["a"]},
+    "pagination": {"page": 1, "pageSize": 100, "totalPages": 1, "totalItems": 1},
+}
 
 
 @pytest.fixture
@@ -34,8 +36,9 @@ def router_with(*responses: object) -> tuple[respx.Router, respx.Route]:
 
 
 def test_5xx_retried_then_succeeds(delays: list[float]) -> None:
-    router, route = router_with(problem(500, "ANL_00500"), problem(503, "ANL_00500"),
-                                httpx.Response(200, json=OK))
+    router, route = router_with(
+        problem(500, "ANL_00500"), problem(503, "ANL_00500"), httpx.Response(200, json=OK)
+    )
     with sync_client(router) as client:
         assert list(client.instances.list()) == ["a"]
     assert route.call_count == 3
@@ -78,13 +81,17 @@ def test_rate_limited_after_retries_carries_retry_after(delays: list[float]) -> 
     assert route.call_count == 3
 
 
-@pytest.mark.parametrize(("error", "expected"), [
-    (httpx.ConnectError("refused"), lr.APIConnectionError),
-    (httpx.RemoteProtocolError("peer closed"), lr.APIConnectionError),
-    (httpx.ReadTimeout("slow"), lr.APITimeoutError),
-])
-def test_transport_errors_retried_then_typed(delays: list[float], error: Exception,
-                                             expected: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (httpx.ConnectError("refused"), lr.APIConnectionError),
+        (httpx.RemoteProtocolError("peer closed"), lr.APIConnectionError),
+        (httpx.ReadTimeout("slow"), lr.APITimeoutError),
+    ],
+)
+def test_transport_errors_retried_then_typed(
+    delays: list[float], error: Exception, expected: type[Exception]
+) -> None:
     router, route = router_with(error, error, error)
     with sync_client(router) as client, pytest.raises(expected):
         list(client.instances.list())
