@@ -9,7 +9,6 @@ body larger than ``max_response_bytes`` is refused.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -110,6 +109,9 @@ class RetryTransport(httpx.BaseTransport):
         deadline = _deadline(request)
         limit = self.policy.max_response_bytes
         _check_size(_declared_length(response), limit, response)
+        if hasattr(response, "_content"):  # an in-memory response (e.g. a mock): already read
+            _check_size(len(response.content), limit, response)
+            return
         chunks: list[bytes] = []
         size = 0
         try:
@@ -171,6 +173,9 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         deadline = _deadline(request)
         limit = self.policy.max_response_bytes
         _check_size(_declared_length(response), limit, response)
+        if hasattr(response, "_content"):  # an in-memory response (e.g. a mock): already read
+            _check_size(len(response.content), limit, response)
+            return
         chunks: list[bytes] = []
         size = 0
         try:

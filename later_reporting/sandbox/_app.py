@@ -223,7 +223,9 @@ class SandboxApp:
         size = limit or size or 50
         number = query.integer("pageNumber", 1, 500, 1) or 1
         cursor = query.scalar("nextCursor")
-        if cursor is not None and cursor not in ("", "null"):
+        if cursor == "":
+            raise invalid("'nextCursor' is empty; omit it (or send null) for the first page.")
+        if cursor is not None and cursor != "null":
             try:
                 state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
                 offset = int(state["o"])
