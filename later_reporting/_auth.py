@@ -22,6 +22,7 @@ import httpx
 from later_reporting._logging import logger
 
 MAX_SKEW = 60.0
+MAX_REPLAYS = 3
 
 
 @dataclass(frozen=True)
@@ -132,11 +133,13 @@ class BearerAuth(httpx.Auth):
         token = self.tokens.get(self.fetch)
         request.headers["Authorization"] = f"Bearer {token.value}"
         response = yield request
-        if response.status_code == 401:
+        replays = 0
+        while should_replay(response, token, replays):
             self.tokens.invalidate(token)
             token = self.tokens.get(self.fetch)
             request.headers["Authorization"] = f"Bearer {token.value}"
-            yield request
+            replays += 1
+            response = yield request
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -146,8 +149,21 @@ class BearerAuth(httpx.Auth):
         token = await self.tokens.get_async(self.fetch_async)
         request.headers["Authorization"] = f"Bearer {token.value}"
         response = yield request
-        if response.status_code == 401:
+        replays = 0
+        while should_replay(response, token, replays):
             self.tokens.invalidate(token)
             token = await self.tokens.get_async(self.fetch_async)
             request.headers["Authorization"] = f"Bearer {token.value}"
-            yield request
+            replays += 1
+            response = yield request
+
+
+def should_replay(response: httpx.Response, token: Token, replays: int) -> bool:
+    """Replay a 401 once with a new token; again (up to ``MAX_REPLAYS``) only if the token
+    that failed had expired by its own ``exp`` (retries outlasted it), never for a token the
+    server rejects while still valid."""
+    if response.status_code != 401 or replays >= MAX_REPLAYS:
+        return False
+    if replays == 0:
+        return True
+    return token.expires_at is not None and token.expires_at <= time.time()

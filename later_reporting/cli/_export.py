@@ -160,6 +160,14 @@ def export_report(
     "--concurrency", type=int, default=4, show_default=True, help="Pages fetched at once."
 )
 @click.option(
+    "--max-retries",
+    type=click.IntRange(0, 20),
+    default=2,
+    show_default=True,
+    envvar="LATER_REPORTING_MAX_RETRIES",
+    help="Retries of a failed request (429, 5xx, timeouts, dropped connections).",
+)
+@click.option(
     "--env-file",
     type=click.Path(path_type=Path),
     help="Read LATER_REPORTING_* settings from a KEY=VALUE file.",
@@ -191,6 +199,7 @@ def export(
     page_size: int | None,
     max_items: int | None,
     concurrency: int,
+    max_retries: int,
     env_file: Path | None,
     base_url: str | None,
     client_id: str | None,
@@ -222,7 +231,7 @@ def export(
     if target is None and fmt == "parquet":
         raise UsageProblem("Parquet cannot be written to stdout; give --output PATH")
     settings = credentials(env_file, base_url, client_id, client_secret_stdin)
-    with Client(concurrency=concurrency, **settings) as client:
+    with Client(concurrency=concurrency, max_retries=max_retries, **settings) as client:
         count = export_report(client, spec, options, [(fmt, target)], quiet)
     if target is not None and not quiet:
         click.echo(f"wrote {count:,} rows to {target}", err=True)

@@ -244,7 +244,9 @@ class SandboxApp:
         identity = hashlib.sha256(
             repr(
                 sorted(
-                    (k, v) for k, v in query.values.items() if k not in ("pageNumber", "nextCursor")
+                    (k, v)
+                    for k, v in query.values.items()
+                    if k not in ("pageNumber", "nextCursor", "pageSize", "limit")
                 )
             ).encode()
         ).hexdigest()[:16]

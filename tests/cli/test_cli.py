@@ -18,56 +18,176 @@ from later_reporting.cli import main
 
 START, END = "2025-01-01", "2025-01-31"
 PINNED = {
-    "instances-performance": ["engagements", "impressions", "engagementRate", "postsCount",
-                              "reach", "views", "estimatedValueGenerated", "estimatedContentCost",
-                              "campaignsCost", "returnOnInvestment", "cpe", "cpm",
-                              "paidEngagements", "paidImpressions", "paidEngagementRate",
-                              "paidPostsCount", "paidViews", "paidAdSpend",
-                              "paidReturnOnAdSpend", "paidCpe", "paidCpm", "trackingLinksClicks",
-                              "trackingLinksConversions", "trackingLinksConversionValue",
-                              "affiliateLinksClicks", "affiliateLinksConversions",
-                              "affiliateLinksSales"],
-    "timeseries": ["startDate", "endDate", "clicks", "comments", "cpe", "cpm", "engagementRate",
-                   "engagements", "estimatedValueGenerated", "impressions", "likes",
-                   "paidComments", "paidEngagementRate", "paidEngagements", "paidImpressions",
-                   "paidLikes", "paidShares", "shares"],
-    "campaigns": ["campaignId", "campaignName", "instanceId", "description", "status",
-                  "startDate", "firstPostDate", "lastPostDate"],
-    "campaigns-performance": ["campaignId", "campaignName", "instanceId", "description",
-                              "status", "startDate", "firstPostDate", "lastPostDate",
-                              "engagements", "impressions", "reach", "engagementRate",
-                              "postsCount", "influencersCount", "estimatedValueGenerated",
-                              "estimatedContentCost", "estimatedRoi", "cpe", "cpm",
-                              "paidImpressions", "paidEngagements", "paidAdSpend",
-                              "paidReturnOnAdSpend"],
-    "platforms-performance": ["platform", "contentType", "engagements", "impressions", "reach",
-                              "views", "engagementRate", "postsCount", "impressionsPerPost",
-                              "engagementsPerPost", "estimatedValueGenerated", "cpe", "cpm",
-                              "paidImpressions", "paidEngagements", "paidAdSpend",
-                              "paidReturnOnAdSpend"],
-    "platforms-roi": ["platform", "valueOfLikes", "valueOfComments", "valueOfShares",
-                      "valueOfImpressions", "valueGenerated", "estimatedContentCost",
-                      "returnOnInvestment", "paidAdSpend", "paidReturnOnAdSpend"],
-    "creators-performance": ["creatorId", "creator.fullName", "creator.profilePictureUrl",
-                             "creator.profiles", "engagements", "impressions", "reach",
-                             "engagementRate", "postsCount", "estimatedValueGenerated",
-                             "estimatedContentCost", "estimatedRoi", "cpe", "cpm",
-                             "paidEngagements", "paidImpressions", "affiliateLinksSales"],
-    "posts-performance": ["postId", "postDate", "campaignId", "creatorId", "instanceId",
-                          "contentType", "contentUrl", "contentImageUrl",
-                          "creatorProfile.contentType", "creatorProfile.fullName",
-                          "creatorProfile.handleName", "creatorProfile.profileImage",
-                          "creatorProfile.profileLink", "cpe", "cpm", "engagementRate",
-                          "engagements", "estimatedValueGenerated", "impressions", "paidCpe",
-                          "paidCpm", "paidEngagementRate", "paidEngagements", "paidImpressions"],
+    "instances-performance": [
+        "engagements",
+        "impressions",
+        "engagementRate",
+        "postsCount",
+        "reach",
+        "views",
+        "estimatedValueGenerated",
+        "estimatedContentCost",
+        "campaignsCost",
+        "returnOnInvestment",
+        "cpe",
+        "cpm",
+        "paidEngagements",
+        "paidImpressions",
+        "paidEngagementRate",
+        "paidPostsCount",
+        "paidViews",
+        "paidAdSpend",
+        "paidReturnOnAdSpend",
+        "paidCpe",
+        "paidCpm",
+        "trackingLinksClicks",
+        "trackingLinksConversions",
+        "trackingLinksConversionValue",
+        "affiliateLinksClicks",
+        "affiliateLinksConversions",
+        "affiliateLinksSales",
+    ],
+    "timeseries": [
+        "startDate",
+        "endDate",
+        "clicks",
+        "comments",
+        "cpe",
+        "cpm",
+        "engagementRate",
+        "engagements",
+        "estimatedValueGenerated",
+        "impressions",
+        "likes",
+        "paidComments",
+        "paidEngagementRate",
+        "paidEngagements",
+        "paidImpressions",
+        "paidLikes",
+        "paidShares",
+        "shares",
+    ],
+    "campaigns": [
+        "campaignId",
+        "campaignName",
+        "instanceId",
+        "description",
+        "status",
+        "startDate",
+        "firstPostDate",
+        "lastPostDate",
+    ],
+    "campaigns-performance": [
+        "campaignId",
+        "campaignName",
+        "instanceId",
+        "description",
+        "status",
+        "startDate",
+        "firstPostDate",
+        "lastPostDate",
+        "engagements",
+        "impressions",
+        "reach",
+        "engagementRate",
+        "postsCount",
+        "influencersCount",
+        "estimatedValueGenerated",
+        "estimatedContentCost",
+        "estimatedRoi",
+        "cpe",
+        "cpm",
+        "paidImpressions",
+        "paidEngagements",
+        "paidAdSpend",
+        "paidReturnOnAdSpend",
+    ],
+    "platforms-performance": [
+        "platform",
+        "contentType",
+        "engagements",
+        "impressions",
+        "reach",
+        "views",
+        "engagementRate",
+        "postsCount",
+        "impressionsPerPost",
+        "engagementsPerPost",
+        "estimatedValueGenerated",
+        "cpe",
+        "cpm",
+        "paidImpressions",
+        "paidEngagements",
+        "paidAdSpend",
+        "paidReturnOnAdSpend",
+    ],
+    "platforms-roi": [
+        "platform",
+        "valueOfLikes",
+        "valueOfComments",
+        "valueOfShares",
+        "valueOfImpressions",
+        "valueGenerated",
+        "estimatedContentCost",
+        "returnOnInvestment",
+        "paidAdSpend",
+        "paidReturnOnAdSpend",
+    ],
+    "creators-performance": [
+        "creatorId",
+        "creator.fullName",
+        "creator.profilePictureUrl",
+        "creator.profiles",
+        "engagements",
+        "impressions",
+        "reach",
+        "engagementRate",
+        "postsCount",
+        "estimatedValueGenerated",
+        "estimatedContentCost",
+        "estimatedRoi",
+        "cpe",
+        "cpm",
+        "paidEngagements",
+        "paidImpressions",
+        "affiliateLinksSales",
+    ],
+    "posts-performance": [
+        "postId",
+        "postDate",
+        "campaignId",
+        "creatorId",
+        "instanceId",
+        "contentType",
+        "contentUrl",
+        "contentImageUrl",
+        "creatorProfile.contentType",
+        "creatorProfile.fullName",
+        "creatorProfile.handleName",
+        "creatorProfile.profileImage",
+        "creatorProfile.profileLink",
+        "cpe",
+        "cpm",
+        "engagementRate",
+        "engagements",
+        "estimatedValueGenerated",
+        "impressions",
+        "paidCpe",
+        "paidCpm",
+        "paidEngagementRate",
+        "paidEngagements",
+        "paidImpressions",
+    ],
 }
 
 
 @pytest.fixture
 def env(sandbox_url: str) -> dict[str, str]:
-    return {"LATER_REPORTING_CLIENT_ID": "demo-client",
-            "LATER_REPORTING_CLIENT_SECRET": "demo-secret",
-            "LATER_REPORTING_BASE_URL": sandbox_url}
+    return {
+        "LATER_REPORTING_CLIENT_ID": "demo-client",
+        "LATER_REPORTING_CLIENT_SECRET": "demo-secret",
+        "LATER_REPORTING_BASE_URL": sandbox_url,
+    }
 
 
 def args_for(report: str) -> list[str]:
@@ -82,8 +202,13 @@ def expected_rows(client: lr.Client, report: str) -> list[list[Any]]:
     if spec.accepts_metrics:
         kwargs["metrics"] = list(metric_list(spec, None))
     result = getattr(getattr(client, resource), method)(**kwargs)
-    items = result if isinstance(result, list) else [result] if not isinstance(
-        result, lr.Paginator) else list(result)
+    items = (
+        result
+        if isinstance(result, list)
+        else [result]
+        if not isinstance(result, lr.Paginator)
+        else list(result)
+    )
     return list(flatten((i.to_dict() for i in items), columns(spec, metric_list(spec, None))))
 
 
@@ -105,8 +230,7 @@ def from_csv(text: str) -> tuple[list[str], list[list[Any]]]:
 
 
 def typed(rows: list[list[Any]], header: list[str], report: str) -> list[list[Any]]:
-    kinds = {c.name: c.kind for c in columns(REPORTS[report],
-                                             metric_list(REPORTS[report], None))}
+    kinds = {c.name: c.kind for c in columns(REPORTS[report], metric_list(REPORTS[report], None))}
     out = []
     for row in rows:
         converted = []
@@ -120,11 +244,15 @@ def typed(rows: list[list[Any]], header: list[str], report: str) -> list[list[An
 
 @pytest.mark.parametrize("report", sorted(REPORTS))
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
-def test_export_reads_back_equal_to_the_sdk(report: str, fmt: str, tmp_path: Path,
-                                            env: dict[str, str], client: lr.Client) -> None:
+def test_export_reads_back_equal_to_the_sdk(
+    report: str, fmt: str, tmp_path: Path, env: dict[str, str], client: lr.Client
+) -> None:
     target = tmp_path / f"out.{fmt}"
-    result = CliRunner().invoke(main, ["export", report, *args_for(report), "--format", fmt,
-                                       "-o", str(target), "--quiet"], env=env)
+    result = CliRunner().invoke(
+        main,
+        ["export", report, *args_for(report), "--format", fmt, "-o", str(target), "--quiet"],
+        env=env,
+    )
     assert result.exit_code == 0, result.output
     if fmt == "csv":
         header, rows = from_csv(target.read_text(encoding="utf-8"))
@@ -144,9 +272,21 @@ def test_export_reads_back_equal_to_the_sdk(report: str, fmt: str, tmp_path: Pat
 
 def test_parquet_keeps_types(tmp_path: Path, env: dict[str, str]) -> None:
     target = tmp_path / "posts.parquet"
-    result = CliRunner().invoke(main, ["export", "posts-performance", *args_for("x"), "--format",
-                                       "parquet", "-o", str(target), "--metrics",
-                                       "views,impressions"], env=env)
+    result = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "posts-performance",
+            *args_for("x"),
+            "--format",
+            "parquet",
+            "-o",
+            str(target),
+            "--metrics",
+            "views,impressions",
+        ],
+        env=env,
+    )
     assert result.exit_code == 0, result.output
     schema = pq.read_schema(target)
     assert str(schema.field("postId").type) == "int64"
@@ -158,17 +298,45 @@ def test_parquet_keeps_types(tmp_path: Path, env: dict[str, str]) -> None:
     ts = pq.read_table(tmp_path / "posts.parquet")
     assert ts.num_rows > 1000
     series = tmp_path / "ts.parquet"
-    CliRunner().invoke(main, ["export", "timeseries", *args_for("x"), "--granularity", "week",
-                              "--format", "parquet", "-o", str(series)], env=env)
+    CliRunner().invoke(
+        main,
+        [
+            "export",
+            "timeseries",
+            *args_for("x"),
+            "--granularity",
+            "week",
+            "--format",
+            "parquet",
+            "-o",
+            str(series),
+        ],
+        env=env,
+    )
     assert str(pq.read_schema(series).field("startDate").type) == "date32[day]"
 
 
 def test_empty_result_still_has_its_header(tmp_path: Path, env: dict[str, str]) -> None:
     for fmt in ("csv", "parquet"):
         target = tmp_path / f"empty.{fmt}"
-        result = CliRunner().invoke(main, ["export", "posts-performance", "--start", "2025-01-01",
-                                           "--end", "2025-01-01", "--campaign-id", "999999",
-                                           "--format", fmt, "-o", str(target)], env=env)
+        result = CliRunner().invoke(
+            main,
+            [
+                "export",
+                "posts-performance",
+                "--start",
+                "2025-01-01",
+                "--end",
+                "2025-01-01",
+                "--campaign-id",
+                "999999",
+                "--format",
+                fmt,
+                "-o",
+                str(target),
+            ],
+            env=env,
+        )
         assert result.exit_code == 0, result.output
         if fmt == "csv":
             assert target.read_text().strip() == ",".join(PINNED["posts-performance"])
@@ -178,15 +346,17 @@ def test_empty_result_still_has_its_header(tmp_path: Path, env: dict[str, str]) 
 
 
 def test_stdout_gets_only_data(env: dict[str, str]) -> None:
-    result = CliRunner().invoke(main, ["export", "campaigns", "--format", "jsonl", "-o", "-"],
-                                env=env)
+    result = CliRunner().invoke(
+        main, ["export", "campaigns", "--format", "jsonl", "-o", "-"], env=env
+    )
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert all(json.loads(line)["campaignId"] for line in lines)
 
 
 def test_a_failure_mid_stream_leaves_no_file_and_the_earlier_file(
-        tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "posts.csv"
     target.write_text("yesterday\n")
     import later_reporting.cli._export as export_module
@@ -200,8 +370,9 @@ def test_a_failure_mid_stream_leaves_no_file_and_the_earlier_file(
             yield values
 
     monkeypatch.setattr(export_module, "flatten", explode)
-    result = CliRunner().invoke(main, ["export", "posts-performance", *args_for("x"), "-o",
-                                       str(target)], env=env)
+    result = CliRunner().invoke(
+        main, ["export", "posts-performance", *args_for("x"), "-o", str(target)], env=env
+    )
     assert result.exit_code == 4
     assert "connection dropped" in result.output
     assert target.read_text() == "yesterday\n"
@@ -210,18 +381,39 @@ def test_a_failure_mid_stream_leaves_no_file_and_the_earlier_file(
 
 def test_api_errors_exit_codes(tmp_path: Path, env: dict[str, str]) -> None:
     target = tmp_path / "x.csv"
-    denied = CliRunner().invoke(main, ["export", "posts-performance", *args_for("x"),
-                                       "--instance-id", "instance_xyz", "-o", str(target)],
-                                env=env)
+    denied = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "posts-performance",
+            *args_for("x"),
+            "--instance-id",
+            "instance_xyz",
+            "-o",
+            str(target),
+        ],
+        env=env,
+    )
     assert denied.exit_code == 3
     assert "ANL_00403" in denied.output
-    restricted = CliRunner().invoke(main, ["export", "posts-performance", *args_for("x"),
-                                           "--metrics", "avgWatchTime", "-o", str(target)],
-                                    env=env)
+    restricted = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "posts-performance",
+            *args_for("x"),
+            "--metrics",
+            "avgWatchTime",
+            "-o",
+            str(target),
+        ],
+        env=env,
+    )
     assert restricted.exit_code == 4
     assert "valid metrics:" in restricted.output and "impressions" in restricted.output
-    wrong = CliRunner().invoke(main, ["auth", "check"],
-                               env={**env, "LATER_REPORTING_CLIENT_SECRET": "wrong"})
+    wrong = CliRunner().invoke(
+        main, ["auth", "check"], env={**env, "LATER_REPORTING_CLIENT_SECRET": "wrong"}
+    )
     assert wrong.exit_code == 3
     assert "ANL_00401" in wrong.output
     assert not target.exists()
@@ -237,16 +429,36 @@ def test_auth_check_never_shows_the_token(env: dict[str, str]) -> None:
 
 def test_env_file_and_secret_from_stdin(tmp_path: Path, sandbox_url: str) -> None:
     env_file = tmp_path / ".env"
-    env_file.write_text(f"# creds\nexport LATER_REPORTING_CLIENT_ID=demo-client\n"
-                        f"LATER_REPORTING_CLIENT_SECRET='demo-secret'\n"
-                        f"LATER_REPORTING_BASE_URL={sandbox_url}\n")
-    clean = {"LATER_REPORTING_CLIENT_ID": "", "LATER_REPORTING_CLIENT_SECRET": "",
-             "LATER_REPORTING_BASE_URL": ""}
-    assert CliRunner().invoke(main, ["auth", "check", "--env-file", str(env_file)],
-                              env=clean).exit_code == 0
-    piped = CliRunner().invoke(main, ["auth", "check", "--client-id", "demo-client",
-                                      "--base-url", sandbox_url, "--client-secret-stdin"],
-                               input="demo-secret\n", env=clean)
+    env_file.write_text(
+        f"# creds\nexport LATER_REPORTING_CLIENT_ID=demo-client\n"
+        f"LATER_REPORTING_CLIENT_SECRET='demo-secret'\n"
+        f"LATER_REPORTING_BASE_URL={sandbox_url}\n"
+    )
+    clean = {
+        "LATER_REPORTING_CLIENT_ID": "",
+        "LATER_REPORTING_CLIENT_SECRET": "",
+        "LATER_REPORTING_BASE_URL": "",
+    }
+    assert (
+        CliRunner()
+        .invoke(main, ["auth", "check", "--env-file", str(env_file)], env=clean)
+        .exit_code
+        == 0
+    )
+    piped = CliRunner().invoke(
+        main,
+        [
+            "auth",
+            "check",
+            "--client-id",
+            "demo-client",
+            "--base-url",
+            sandbox_url,
+            "--client-secret-stdin",
+        ],
+        input="demo-secret\n",
+        env=clean,
+    )
     assert piped.exit_code == 0, piped.output
 
 

@@ -213,17 +213,18 @@ def test_in_process_asgi_transport() -> None:
 
 def test_token_expiring_mid_iteration_is_refreshed_transparently() -> None:
     app = SandboxApp(SandboxConfig(rate_limit=None, token_lifetime=1.0))
-    with serve_in_thread(app) as url, lr.Client(
-        base_url=url,
-        client_id="demo-client",
-        client_secret="demo-secret",
-        rate_limit=None,
-        concurrency=2,
-    ) as c:
+    with (
+        serve_in_thread(app) as url,
+        lr.Client(
+            base_url=url,
+            client_id="demo-client",
+            client_secret="demo-secret",
+            rate_limit=None,
+            concurrency=2,
+        ) as c,
+    ):
         rows = []
-        for row in c.posts.performance(
-            start="2025-01-01", end="2025-03-31", page_size=100
-        ).dicts():
+        for row in c.posts.performance(start="2025-01-01", end="2025-03-31", page_size=100).dicts():
             rows.append(row["postId"])
             if len(rows) % 1000 == 0:
                 time.sleep(0.3)  # let the 1 s token expire between pages

@@ -60,6 +60,9 @@ def sandbox_process(*flags: str) -> Iterator[str]:
             proc.wait(timeout=10)
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def cli_env(base_url: str, **extra: str) -> dict[str, str]:

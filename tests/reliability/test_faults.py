@@ -1,0 +1,172 @@
+"""Exports under injected faults: complete and exact, or a clear failure and no file.
+
+The full run (every post of a two-year range) is ``nox -s soak``; the suite runs a
+smaller range with the same faults.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import later_reporting as lr
+from later_reporting.cli import main
+from later_reporting.sandbox import Faults, SandboxApp, SandboxConfig, serve_in_thread
+
+SOAK = os.environ.get("LATER_REPORTING_SOAK") == "1"
+FAULTS = Faults(
+    error_rate=0.10, rate_limit_rate=0.05, drop_rate=0.02, retry_after_rate=0.5, seed=11
+)
+
+
+def ground_truth(app: SandboxApp, start: str, end: str) -> list[int]:
+    """Post ids the sandbox holds for the demo client's instances, in post-date order."""
+    import datetime as dt
+
+    from later_reporting.sandbox._reports import Selection, Sort
+    from later_reporting._catalog import CONTENT_TYPES
+
+    sel = Selection(
+        dt.date.fromisoformat(start),
+        dt.date.fromisoformat(end),
+        ("instance_abc", "instance_def"),
+        None,
+        CONTENT_TYPES,
+        "post_date",
+    )
+    rows, _ = app.reports.posts_order(sel, Sort(None, True))
+    return [int(i) for i in app.dataset.post_id[rows]]
+
+
+@pytest.mark.parametrize("soak", [pytest.param(True, marks=pytest.mark.soak)] if SOAK else [False])
+def test_export_under_faults_equals_ground_truth(tmp_path: Path, soak: bool) -> None:
+    start, end = ("2024-01-01", "2025-12-31") if soak else ("2025-01-01", "2025-03-31")
+    app = SandboxApp(SandboxConfig(rate_limit=None, token_lifetime=5.0, faults=FAULTS))
+    target = tmp_path / "posts.parquet"
+    with serve_in_thread(app) as url:
+        started = time.monotonic()
+        result = CliRunner().invoke(
+            main,
+            [
+                "export",
+                "posts-performance",
+                "--start",
+                start,
+                "--end",
+                end,
+                "--format",
+                "parquet",
+                "-o",
+                str(target),
+                "--concurrency",
+                "8",
+                "--quiet",
+                "--metrics",
+                "impressions,engagements",
+            ],
+            env={
+                "LATER_REPORTING_CLIENT_ID": "demo-client",
+                "LATER_REPORTING_CLIENT_SECRET": "demo-secret",
+                "LATER_REPORTING_BASE_URL": url,
+                "LATER_REPORTING_MAX_RETRIES": "8",
+            },
+        )
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(target)
+    ids = table.column("postId").to_pylist()
+    expected = ground_truth(app, start, end)
+    assert ids == expected  # same rows, same order
+    assert len(ids) == len(set(ids))  # no duplicates
+    if soak:
+        assert len(ids) > 50_000
+    # Values equal the sandbox's, fault or no fault.
+    with (
+        serve_in_thread(SandboxConfig(rate_limit=None)) as clean_url,
+        lr.Client(
+            base_url=clean_url,
+            client_id="demo-client",
+            client_secret="demo-secret",
+            rate_limit=None,
+            concurrency=8,
+        ) as client,
+    ):
+        clean = {
+            r["postId"]: r["impressions"]
+            for r in client.posts.performance(start=start, end=end, metrics=["impressions"]).dicts()
+        }
+    assert dict(zip(ids, table.column("impressions").to_pylist(), strict=True)) == clean
+    # About one token per lifetime, not one per request.
+    assert len(app.tokens.issued) <= elapsed / 5.0 * 1.6 + 2
+    assert app.report_requests > len(ids) / 100
+
+
+@pytest.mark.parametrize(
+    ("faults", "args", "code", "message"),
+    [
+        (Faults(error_rate=1.0), [], 4, "ANL_00500"),
+        (Faults(drop_rate=1.0), [], 4, "connection failed"),
+        (Faults(), ["--instance-id", "instance_xyz"], 3, "ANL_00403"),
+    ],
+)
+def test_unsurvivable_faults_end_clearly_with_no_file(
+    tmp_path: Path, faults: Faults, args: list[str], code: int, message: str
+) -> None:
+    target = tmp_path / "posts.csv"
+    target.write_text("previous\n")
+    with serve_in_thread(SandboxConfig(rate_limit=None, faults=faults)) as url:
+        result = CliRunner().invoke(
+            main,
+            [
+                "export",
+                "posts-performance",
+                "--start",
+                "2025-01-01",
+                "--end",
+                "2025-01-31",
+                "-o",
+                str(target),
+                *args,
+            ],
+            env={
+                "LATER_REPORTING_CLIENT_ID": "demo-client",
+                "LATER_REPORTING_CLIENT_SECRET": "demo-secret",
+                "LATER_REPORTING_BASE_URL": url,
+            },
+        )
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert target.read_text() == "previous\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["posts.csv"]
+
+
+def test_cursor_paging_under_faults() -> None:
+    app = SandboxApp(
+        SandboxConfig(
+            rate_limit=None,
+            cursor_paging=True,
+            faults=Faults(error_rate=0.1, drop_rate=0.02, seed=5),
+        )
+    )
+    with (
+        serve_in_thread(app) as url,
+        lr.Client(
+            base_url=url,
+            client_id="demo-client",
+            client_secret="demo-secret",
+            rate_limit=None,
+            max_retries=6,
+        ) as client,
+    ):
+        rows: list[Any] = [
+            r["postId"]
+            for r in client.posts.performance(start="2025-01-01", end="2025-01-31").dicts()
+        ]
+    assert rows == ground_truth(app, "2025-01-01", "2025-01-31")
