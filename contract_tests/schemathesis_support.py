@@ -16,15 +16,22 @@ from collections.abc import Callable
 from typing import Any
 
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.config._checks import PositiveDataAcceptanceConfig
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from contract_tests.spec_support import SPEC_PATH
 
-CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_schema_conformance", "response_headers_conformance",
-          "negative_data_rejection", "positive_data_acceptance", "missing_required_header",
-          "ignored_auth"]
+CHECKS = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "ignored_auth",
+]
 
 
 def excluded(case: Any) -> list[Any]:
@@ -43,7 +50,8 @@ def load(token: Callable[[], str]) -> Any:
     schema = schemathesis.openapi.from_path(str(SPEC_PATH))
     schema.config.checks.update(included_check_names=CHECKS)
     schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(
-        expected_statuses=["2XX", "400", "403"])
+        expected_statuses=["2XX", "400", "403"]
+    )
     schema.config.seed = 20261123
 
     @schema.auth()

@@ -21,9 +21,12 @@ BASE = "https://reporting.api.later.com"
 
 
 def validate_request(request: httpx.Request) -> None:
-    prepared = requests.Request(request.method, str(request.url),
-                                headers=dict(request.headers),
-                                data=request.content or None).prepare()
+    prepared = requests.Request(
+        request.method,
+        str(request.url),
+        headers=dict(request.headers),
+        data=request.content or None,
+    ).prepare()
     SPEC.validate_request(RequestsOpenAPIRequest(prepared))
 
 
@@ -63,38 +66,81 @@ def recording_client(bodies: dict[str, Any], seen: list[httpx.Request]) -> lr.Cl
             return httpx.Response(200, json={"jwt": "opaque"})
         return httpx.Response(200, json=bodies[request.url.path])
 
-    return lr.Client(client_id="c", client_secret="s", base_url=BASE, rate_limit=None,
-                     transport=httpx.MockTransport(reply))
+    return lr.Client(
+        client_id="c",
+        client_secret="s",
+        base_url=BASE,
+        rate_limit=None,
+        transport=httpx.MockTransport(reply),
+    )
 
 
 CALLS: list[tuple[str, dict[str, Any]]] = [
     ("instances.list", {}),
-    ("instances.performance", {"start": dt.date(2025, 1, 1), "end": "2025-12-31",
-                               "metrics": ["engagements", "cpe"], "campaign_ids": [1, 2],
-                               "platforms": ["instagram"], "date_basis": "performance_date"}),
-    ("instances.performance_over_time", {"start": "2025-01-01", "end": "2025-12-31",
-                                         "granularity": "quarter",
-                                         "content_types": ["tiktok", "instagram_reel"]}),
+    (
+        "instances.performance",
+        {
+            "start": dt.date(2025, 1, 1),
+            "end": "2025-12-31",
+            "metrics": ["engagements", "cpe"],
+            "campaign_ids": [1, 2],
+            "platforms": ["instagram"],
+            "date_basis": "performance_date",
+        },
+    ),
+    (
+        "instances.performance_over_time",
+        {
+            "start": "2025-01-01",
+            "end": "2025-12-31",
+            "granularity": "quarter",
+            "content_types": ["tiktok", "instagram_reel"],
+        },
+    ),
     ("campaigns.list", {"instance_ids": ["instance_abc"]}),
-    ("campaigns.performance", {"start": "2025-01-01", "end": "2025-01-31",
-                               "sort_property": "estimatedRoi", "sort_direction": "ASC",
-                               "metrics": ["estimatedRoi", "paidCost"]}),
-    ("platforms.performance", {"start": "2025-01-01", "end": "2025-01-31",
-                               "sort_property": "views"}),
-    ("platforms.return_on_investment", {"start": "2025-01-01", "end": "2025-01-31",
-                                        "instance_ids": ["a", "b"]}),
-    ("creators.performance", {"start": "2025-01-01", "end": "2025-01-31",
-                              "metrics": ["avgWatchTime"], "page_size": 10}),
-    ("posts.performance", {"start": "2025-01-01", "end": "2025-01-31",
-                           "sort_property": "postDate", "metrics": ["followersAtPostDate"]}),
+    (
+        "campaigns.performance",
+        {
+            "start": "2025-01-01",
+            "end": "2025-01-31",
+            "sort_property": "estimatedRoi",
+            "sort_direction": "ASC",
+            "metrics": ["estimatedRoi", "paidCost"],
+        },
+    ),
+    (
+        "platforms.performance",
+        {"start": "2025-01-01", "end": "2025-01-31", "sort_property": "views"},
+    ),
+    (
+        "platforms.return_on_investment",
+        {"start": "2025-01-01", "end": "2025-01-31", "instance_ids": ["a", "b"]},
+    ),
+    (
+        "creators.performance",
+        {"start": "2025-01-01", "end": "2025-01-31", "metrics": ["avgWatchTime"], "page_size": 10},
+    ),
+    (
+        "posts.performance",
+        {
+            "start": "2025-01-01",
+            "end": "2025-01-31",
+            "sort_property": "postDate",
+            "metrics": ["followersAtPostDate"],
+        },
+    ),
 ]
-PATHS = {"instances.list": "/v2/instances", "instances.performance": "/v2/instances/performance",
-         "instances.performance_over_time": "/v2/instances/performance-over-time",
-         "campaigns.list": "/v2/campaigns", "campaigns.performance": "/v2/campaigns/performance",
-         "platforms.performance": "/v2/platforms/performance",
-         "platforms.return_on_investment": "/v2/platforms/return-on-investment",
-         "creators.performance": "/v2/creators/performance",
-         "posts.performance": "/v2/posts/performance"}
+PATHS = {
+    "instances.list": "/v2/instances",
+    "instances.performance": "/v2/instances/performance",
+    "instances.performance_over_time": "/v2/instances/performance-over-time",
+    "campaigns.list": "/v2/campaigns",
+    "campaigns.performance": "/v2/campaigns/performance",
+    "platforms.performance": "/v2/platforms/performance",
+    "platforms.return_on_investment": "/v2/platforms/return-on-investment",
+    "creators.performance": "/v2/creators/performance",
+    "posts.performance": "/v2/posts/performance",
+}
 
 
 def bodies_for(variant: int) -> dict[str, Any]:
@@ -102,7 +148,8 @@ def bodies_for(variant: int) -> dict[str, Any]:
     out = {}
     for path in PATHS.values():
         schema = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"][
-            "schema"]
+            "schema"
+        ]
         body = example_of(schema, variant)
         if isinstance(body.get("pagination"), dict):
             body["pagination"].update(page=1, totalPages=1, totalItems=2)
@@ -113,8 +160,9 @@ def bodies_for(variant: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize("variant", [0, 1, 2, 3])
 @pytest.mark.parametrize(("method", "kwargs"), CALLS, ids=[c[0] for c in CALLS])
-def test_requests_validate_and_generated_responses_parse(method: str, kwargs: dict[str, Any],
-                                                         variant: int) -> None:
+def test_requests_validate_and_generated_responses_parse(
+    method: str, kwargs: dict[str, Any], variant: int
+) -> None:
     seen: list[httpx.Request] = []
     with recording_client(bodies_for(variant), seen) as client:
         resource, name = method.split(".")
@@ -127,10 +175,14 @@ def test_requests_validate_and_generated_responses_parse(method: str, kwargs: di
 
 
 def test_a_response_missing_a_required_member_is_an_unexpected_response() -> None:
-    body = {"data": [{"postId": 1}], "pagination": {"page": 1, "pageSize": 1, "totalPages": 1,
-                                                   "totalItems": 1}}
-    with recording_client({"/v2/posts/performance": body}, []) as client, pytest.raises(
-            lr.UnexpectedResponseError, match="does not match the API's schema"):
+    body = {
+        "data": [{"postId": 1}],
+        "pagination": {"page": 1, "pageSize": 1, "totalPages": 1, "totalItems": 1},
+    }
+    with (
+        recording_client({"/v2/posts/performance": body}, []) as client,
+        pytest.raises(lr.UnexpectedResponseError, match="does not match the API's schema"),
+    ):
         list(client.posts.performance(start="2025-01-01", end="2025-01-31"))
 
 
@@ -146,25 +198,41 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("status", "type_", "extra", "expected"), ERRORS,
-                         ids=[e[1] + str(i) for i, e in zip(itertools.count(), ERRORS)])
-def test_every_documented_error_maps_to_its_class(status: int, type_: str,
-                                                  extra: dict[str, Any],
-                                                  expected: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("status", "type_", "extra", "expected"),
+    ERRORS,
+    ids=[e[1] + str(i) for i, e in zip(itertools.count(), ERRORS)],
+)
+def test_every_documented_error_maps_to_its_class(
+    status: int, type_: str, extra: dict[str, Any], expected: type[Exception]
+) -> None:
     def reply(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/oauth/token":
             return httpx.Response(200, json={"jwt": "opaque"})
-        return httpx.Response(status, json={"type": type_, "title": "t", "detail": "d", **extra},
-                              headers={"content-type": "application/problem+json"})
+        return httpx.Response(
+            status,
+            json={"type": type_, "title": "t", "detail": "d", **extra},
+            headers={"content-type": "application/problem+json"},
+        )
 
-    with lr.Client(client_id="c", client_secret="s", base_url=BASE, max_retries=0,
-                   transport=httpx.MockTransport(reply)) as client, pytest.raises(expected):
+    with (
+        lr.Client(
+            client_id="c",
+            client_secret="s",
+            base_url=BASE,
+            max_retries=0,
+            transport=httpx.MockTransport(reply),
+        ) as client,
+        pytest.raises(expected),
+    ):
         list(client.posts.performance(start="2025-01-01", end="2025-01-31"))
 
 
 def test_the_request_validator_rejects_requests_off_the_spec() -> None:
-    bad = httpx.Request("GET", f"{BASE}/v2/posts/performance?startDate=2025-01-01"
-                        "&endDate=2025-01-31&pageSize=500",
-                        headers={"Authorization": "Bearer x"})
-    with pytest.raises(Exception, match="pageSize|validat"):
+    bad = httpx.Request(
+        "GET",
+        f"{BASE}/v2/posts/performance?startDate=2025-01-01&endDate=2025-01-31&pageSize=500",
+        headers={"Authorization": "Bearer x"},
+    )
+    with pytest.raises(Exception, match=r"pageSize|validat"):
         validate_request(bad)

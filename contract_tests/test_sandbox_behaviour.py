@@ -24,18 +24,27 @@ class Sandbox:
     def __init__(self, **config: Any) -> None:
         import asyncio
 
-        self.app = create_app(SandboxConfig(rate_limit=None, **config) if "rate_limit" not in
-                              config else SandboxConfig(**config))
+        self.app = create_app(
+            SandboxConfig(rate_limit=None, **config)
+            if "rate_limit" not in config
+            else SandboxConfig(**config)
+        )
         self.loop = asyncio.new_event_loop()
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
-                                      base_url="http://sandbox")
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://sandbox"
+        )
         self.token = self.post("/oauth/token", DEMO).json()["jwt"]
 
     def post(self, path: str, body: Any) -> httpx.Response:
         return self.loop.run_until_complete(self.http.post(path, json=body))
 
-    def get(self, path: str, query: str | dict[str, Any] = "", token: str | None = None,
-            auth: bool = True) -> httpx.Response:
+    def get(
+        self,
+        path: str,
+        query: str | dict[str, Any] = "",
+        token: str | None = None,
+        auth: bool = True,
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token or self.token}"} if auth else {}
         url = f"{path}?{query}" if isinstance(query, str) else path
         params = query if isinstance(query, dict) else None
@@ -63,20 +72,31 @@ def problem(response: httpx.Response, status: int, type_: str) -> dict[str, Any]
     return body
 
 
-@pytest.mark.parametrize(("query", "type_", "needle"), [
-    ({**Q, "platform": "instagram", "contentType": "tiktok"}, "ANL_00400", "cannot be combined"),
-    ({"startDate": "2025-02-01", "endDate": "2025-01-01"}, "ANL_00400", "must not be after"),
-    ({"startDate": "2024-01-01", "endDate": "2026-01-01"}, "ANL_00400", "at most two years"),
-    ({**Q, "campaignIds": ",".join(str(i) for i in range(51))}, "ANL_00400", "Maximum of 50"),
-    ({**Q, "metrics": "avgWatchTime"}, "ANL_00400", "Valid metrics"),
-    ({**Q, "sortProperty": "badField"}, "ANL_00422", "Invalid sortProperty 'badField' for "
-     "/posts/performance. Valid values are: cpe, cpm, engagementRate"),
-    ({**Q, "pageSize": "0"}, "ANL_00400", "between 1 and 100"),
-    ({**Q, "pageNumber": "501"}, "ANL_00400", "between 1 and 500"),
-    ({"startDate": "2025-1-1", "endDate": "2025-01-31"}, "ANL_00400", "YYYY-MM-DD"),
-    ({"endDate": "2025-01-31"}, "ANL_00400", "'startDate' is required"),
-    ({**Q, "nextCursor": "garbage"}, "ANL_00400", "nextCursor"),
-])
+@pytest.mark.parametrize(
+    ("query", "type_", "needle"),
+    [
+        (
+            {**Q, "platform": "instagram", "contentType": "tiktok"},
+            "ANL_00400",
+            "cannot be combined",
+        ),
+        ({"startDate": "2025-02-01", "endDate": "2025-01-01"}, "ANL_00400", "must not be after"),
+        ({"startDate": "2024-01-01", "endDate": "2026-01-01"}, "ANL_00400", "at most two years"),
+        ({**Q, "campaignIds": ",".join(str(i) for i in range(51))}, "ANL_00400", "Maximum of 50"),
+        ({**Q, "metrics": "avgWatchTime"}, "ANL_00400", "Valid metrics"),
+        (
+            {**Q, "sortProperty": "badField"},
+            "ANL_00422",
+            "Invalid sortProperty 'badField' for "
+            "/posts/performance. Valid values are: cpe, cpm, engagementRate",
+        ),
+        ({**Q, "pageSize": "0"}, "ANL_00400", "between 1 and 100"),
+        ({**Q, "pageNumber": "501"}, "ANL_00400", "between 1 and 500"),
+        ({"startDate": "2025-1-1", "endDate": "2025-01-31"}, "ANL_00400", "YYYY-MM-DD"),
+        ({"endDate": "2025-01-31"}, "ANL_00400", "'startDate' is required"),
+        ({**Q, "nextCursor": "garbage"}, "ANL_00400", "nextCursor"),
+    ],
+)
 def test_validation_errors(sb: Sandbox, query: dict[str, str], type_: str, needle: str) -> None:
     body = problem(sb.get(R, query), 400, type_)
     assert needle in body["detail"]
@@ -88,8 +108,9 @@ def test_validation_errors(sb: Sandbox, query: dict[str, str], type_: str, needl
 
 
 def test_restricted_metric_allowed_when_the_filter_admits_only_its_content(sb: Sandbox) -> None:
-    response = sb.get(R, {**Q, "contentType": "instagram_reel", "metrics": "avgWatchTime",
-                          "pageSize": "5"})
+    response = sb.get(
+        R, {**Q, "contentType": "instagram_reel", "metrics": "avgWatchTime", "pageSize": "5"}
+    )
     assert response.status_code == 200
     assert all(isinstance(row["avgWatchTime"], float | int) for row in response.json()["data"])
 
@@ -103,10 +124,16 @@ def test_auth_errors(sb: Sandbox) -> None:
     problem(sb.get("/v2/nope"), 404, "ANL_00404")
     for body, status, code in [
         ({"clientId": "demo-client", "clientSecret": "nope"}, 401, "INVALID_CLIENT_CREDENTIALS"),
-        ({"clientId": "disabled-client", "clientSecret": "disabled-secret"}, 403,
-         "CLIENT_DISABLED"),
-        ({"clientId": "empty-client", "clientSecret": "empty-secret"}, 403,
-         "NO_ACCESSIBLE_INSTANCES"),
+        (
+            {"clientId": "disabled-client", "clientSecret": "disabled-secret"},
+            403,
+            "CLIENT_DISABLED",
+        ),
+        (
+            {"clientId": "empty-client", "clientSecret": "empty-secret"},
+            403,
+            "NO_ACCESSIBLE_INSTANCES",
+        ),
     ]:
         response = sb.post("/oauth/token", body)
         assert problem(response, status, f"ANL_00{status}")["code"] == code
@@ -124,11 +151,14 @@ def test_token_expires_and_says_when() -> None:
         sandbox.close()
 
 
-@pytest.mark.parametrize("encoding", [
-    "instanceIds=instance_abc,instance_def",
-    "instanceIds=instance_abc&instanceIds=instance_def",
-    "instanceIds[]=instance_abc&instanceIds[]=instance_def",
-])
+@pytest.mark.parametrize(
+    "encoding",
+    [
+        "instanceIds=instance_abc,instance_def",
+        "instanceIds=instance_abc&instanceIds=instance_def",
+        "instanceIds[]=instance_abc&instanceIds[]=instance_def",
+    ],
+)
 def test_three_array_encodings_are_equivalent(sb: Sandbox, encoding: str) -> None:
     base = "startDate=2025-01-01&endDate=2025-01-31&pageSize=1"
     total = sb.get(R, f"{base}&{encoding}").json()["pagination"]["totalItems"]
@@ -139,24 +169,35 @@ def test_three_array_encodings_are_equivalent(sb: Sandbox, encoding: str) -> Non
 
 def test_platform_includes_all_its_content_types(sb: Sandbox) -> None:
     def total(query: str) -> int:
-        count: int = sb.get(R, f"startDate=2025-01-01&endDate=2025-01-31&pageSize=1&{query}"
-                            ).json()["pagination"]["totalItems"]
+        count: int = sb.get(
+            R, f"startDate=2025-01-01&endDate=2025-01-31&pageSize=1&{query}"
+        ).json()["pagination"]["totalItems"]
         return count
 
     assert total("platform=instagram") == total(
-        "contentType=instagram_post,instagram_reel,instagram_story")
+        "contentType=instagram_post,instagram_reel,instagram_story"
+    )
 
 
 def test_date_basis_gives_different_answers(sb: Sandbox) -> None:
     query = {"startDate": "2025-02-01", "endDate": "2025-02-28", "metrics": "engagements"}
     by_post = sb.get("/v2/instances/performance", query).json()["data"]["metrics"]
-    by_perf = sb.get("/v2/instances/performance", {**query, "dateBasis": "performance_date"}
-                     ).json()["data"]["metrics"]
+    by_perf = sb.get(
+        "/v2/instances/performance", {**query, "dateBasis": "performance_date"}
+    ).json()["data"]["metrics"]
     assert by_post["engagements"] != by_perf["engagements"]
     # A post from January earns metrics in February: it is in February's performance_date
     # result but not in its post_date result.
-    posts = sb.get(R, {**query, "dateBasis": "performance_date", "sortProperty": "postDate",
-                       "sortDirection": "ASC", "pageSize": "1"}).json()["data"]
+    posts = sb.get(
+        R,
+        {
+            **query,
+            "dateBasis": "performance_date",
+            "sortProperty": "postDate",
+            "sortDirection": "ASC",
+            "pageSize": "1",
+        },
+    ).json()["data"]
     assert posts[0]["postDate"] < "2025-02-01"
 
 
@@ -175,23 +216,34 @@ def test_sorting_is_stable_with_id_tiebreak_and_totals_add_up(sb: Sandbox) -> No
 
 def test_time_buckets_iso_weeks_quarters_and_clipping() -> None:
     weeks = time_buckets(dt.date(2025, 1, 1), dt.date(2025, 1, 20), "week")
-    assert weeks[0] == (dt.date(2025, 1, 1), dt.date(2025, 1, 5))   # clipped: Wed..Sun
+    assert weeks[0] == (dt.date(2025, 1, 1), dt.date(2025, 1, 5))  # clipped: Wed..Sun
     assert weeks[1] == (dt.date(2025, 1, 6), dt.date(2025, 1, 12))  # Monday..Sunday
     assert weeks[-1] == (dt.date(2025, 1, 20), dt.date(2025, 1, 20))
     quarters = time_buckets(dt.date(2024, 2, 15), dt.date(2024, 12, 31), "quarter")
-    assert quarters == [(dt.date(2024, 2, 15), dt.date(2024, 3, 31)),
-                        (dt.date(2024, 4, 1), dt.date(2024, 6, 30)),
-                        (dt.date(2024, 7, 1), dt.date(2024, 9, 30)),
-                        (dt.date(2024, 10, 1), dt.date(2024, 12, 31))]
+    assert quarters == [
+        (dt.date(2024, 2, 15), dt.date(2024, 3, 31)),
+        (dt.date(2024, 4, 1), dt.date(2024, 6, 30)),
+        (dt.date(2024, 7, 1), dt.date(2024, 9, 30)),
+        (dt.date(2024, 10, 1), dt.date(2024, 12, 31)),
+    ]
     assert time_buckets(dt.date(2024, 2, 1), dt.date(2024, 3, 10), "month")[0][1] == dt.date(
-        2024, 2, 29)
+        2024, 2, 29
+    )
 
 
 def test_empty_buckets_are_omitted(sb: Sandbox) -> None:
     # Campaign 1's posts fall on a few days only: most days have no activity.
-    body = sb.get("/v2/instances/performance-over-time",
-                  {"startDate": "2024-01-01", "endDate": "2024-03-31", "granularity": "day",
-                   "campaignIds": "1", "platform": "tiktok", "pageSize": "100"}).json()
+    body = sb.get(
+        "/v2/instances/performance-over-time",
+        {
+            "startDate": "2024-01-01",
+            "endDate": "2024-03-31",
+            "granularity": "day",
+            "campaignIds": "1",
+            "platform": "tiktok",
+            "pageSize": "100",
+        },
+    ).json()
     days = body["pagination"]["totalItems"]
     assert 0 < days < 91
     assert all(b["metrics"]["impressions"] is not None for b in body["data"])
@@ -246,27 +298,44 @@ def test_injected_faults_are_seeded() -> None:
 
 
 SEED_CURLS = [  # (seed file, path and query of its curl example)
-    ("000", "/v2/instances/performance?startDate=2025-01-01&endDate=2025-12-31&metrics="
-     "&instanceIds=&campaignIds=1&platform=instagram&contentType=instagram_post"
-     "&dateBasis=post_date"),
-    ("001", "/v2/instances/performance-over-time?startDate=2024-01-01&endDate=2024-12-31"
-     "&instanceIds=instance_abc&instanceIds=instance_def&campaignIds=49761&campaignIds=49802"
-     "&platform=instagram&platform=tiktok&contentType=instagram_reel&contentType=tiktok"
-     "&dateBasis=post_date&pageSize=50&pageNumber=1&granularity=month"),
-    ("002", "/v2/posts/performance?startDate=2024-01-01&endDate=2024-12-31"
-     "&instanceIds=instance_abc&instanceIds=instance_def&campaignIds=49761&campaignIds=49802"
-     "&platform=instagram&platform=tiktok&contentType=instagram_reel&contentType=tiktok"
-     "&dateBasis=post_date&pageSize=50&pageNumber=1&sortProperty=impressions&sortDirection=DESC"),
+    (
+        "000",
+        "/v2/instances/performance?startDate=2025-01-01&endDate=2025-12-31&metrics="
+        "&instanceIds=&campaignIds=1&platform=instagram&contentType=instagram_post"
+        "&dateBasis=post_date",
+    ),
+    (
+        "001",
+        "/v2/instances/performance-over-time?startDate=2024-01-01&endDate=2024-12-31"
+        "&instanceIds=instance_abc&instanceIds=instance_def&campaignIds=49761&campaignIds=49802"
+        "&platform=instagram&platform=tiktok&contentType=instagram_reel&contentType=tiktok"
+        "&dateBasis=post_date&pageSize=50&pageNumber=1&granularity=month",
+    ),
+    (
+        "002",
+        "/v2/posts/performance?startDate=2024-01-01&endDate=2024-12-31"
+        "&instanceIds=instance_abc&instanceIds=instance_def&campaignIds=49761&campaignIds=49802"
+        "&platform=instagram&platform=tiktok&contentType=instagram_reel&contentType=tiktok"
+        "&dateBasis=post_date&pageSize=50&pageNumber=1&sortProperty=impressions&sortDirection=DESC",
+    ),
     ("003", "/v2/instances?pageNumber=1&pageSize=50"),
-    ("003", "/v2/campaigns/performance?startDate=2025-01-01&endDate=2025-01-31"
-     "&instanceIds=instance_abc&pageNumber=1&pageSize=10&sortProperty=estimatedRoi"
-     "&sortDirection=DESC"),
-    ("003", "/v2/creators/performance?startDate=2025-01-01&endDate=2025-01-31"
-     "&instanceIds=instance_abc"),
+    (
+        "003",
+        "/v2/campaigns/performance?startDate=2025-01-01&endDate=2025-01-31"
+        "&instanceIds=instance_abc&pageNumber=1&pageSize=10&sortProperty=estimatedRoi"
+        "&sortDirection=DESC",
+    ),
+    (
+        "003",
+        "/v2/creators/performance?startDate=2025-01-01&endDate=2025-01-31&instanceIds=instance_abc",
+    ),
     ("004", "/v2/instances?pageNumber=1&pageSize=50"),
-    ("004", "/v2/campaigns/performance?startDate=2025-01-01&endDate=2025-01-31"
-     "&instanceIds=instance_abc&pageNumber=1&pageSize=10&sortProperty=estimatedRoi"
-     "&sortDirection=DESC"),
+    (
+        "004",
+        "/v2/campaigns/performance?startDate=2025-01-01&endDate=2025-01-31"
+        "&instanceIds=instance_abc&pageNumber=1&pageSize=10&sortProperty=estimatedRoi"
+        "&sortDirection=DESC",
+    ),
 ]
 
 

@@ -29,8 +29,13 @@ def in_process_token() -> str:
 
 schema = load(in_process_token)
 schema.app = APP
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @schema.parametrize()
@@ -60,7 +65,12 @@ live_schema.config.update(base_url=LIVE_URL)
 
 
 @live_schema.parametrize()
-@settings(max_examples=8, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_sandbox_conforms_over_a_live_port(case: Any) -> None:
     case.call_and_validate(excluded_checks=excluded(case))

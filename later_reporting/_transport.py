@@ -201,8 +201,3 @@ def delay_for(response: httpx.Response, attempt: int, budget: RateBudget) -> flo
         rate_limited=response.status_code == 429,
         window=budget.window if budget.limit else None,
     )
-
-
-def chunks_of(data: bytes, size: int = 65536) -> Iterator[bytes]:
-    for i in range(0, len(data), size):
-        yield data[i : i + size]

@@ -34,7 +34,7 @@ def free_port() -> int:
 def sandbox_process(*flags: str) -> Iterator[str]:
     """Start `later-reporting sandbox` on a free loopback port; yield its base URL."""
     port = free_port()
-    proc = subprocess.Popen(  # noqa: S603 - argv built from constants
+    proc = subprocess.Popen(
         cli_command("sandbox", "--host", "127.0.0.1", "--port", str(port), *flags),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -29,8 +29,8 @@ def ground_truth(app: SandboxApp, start: str, end: str) -> list[int]:
     """Post ids the sandbox holds for the demo client's instances, in post-date order."""
     import datetime as dt
 
-    from later_reporting.sandbox._reports import Selection, Sort
     from later_reporting._catalog import CONTENT_TYPES
+    from later_reporting.sandbox._reports import Selection, Sort
 
     sel = Selection(
         dt.date.fromisoformat(start),

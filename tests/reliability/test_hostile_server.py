@@ -11,24 +11,30 @@ from tests.reliability.hostile import serve_hostile
 
 
 def run(behaviour: str, **kwargs: object) -> tuple[Exception, float, int]:
-    with serve_hostile(behaviour) as server, lr.Client(
-            base_url=server.base_url, client_id="c", client_secret="s", rate_limit=None,
-            **kwargs) as client:  # type: ignore[arg-type]
+    with (
+        serve_hostile(behaviour) as server,
+        lr.Client(
+            base_url=server.base_url, client_id="c", client_secret="s", rate_limit=None, **kwargs
+        ) as client,
+    ):  # type: ignore[arg-type]
         started = time.monotonic()
         with pytest.raises(lr.LaterReportingError) as info:
             list(client.instances.list())
         return info.value, time.monotonic() - started, len(server.report_requests)
 
 
-@pytest.mark.parametrize(("behaviour", "error", "message"), [
-    ("truncated-json", lr.UnexpectedResponseError, "not valid JSON"),
-    ("wrong-content-type", lr.UnexpectedResponseError, "expected a JSON response"),
-    ("html-200", lr.UnexpectedResponseError, "text/html"),
-    ("error-body-200", lr.UnexpectedResponseError, "looks like an error: ANL_00500"),
-    ("json-not-object", lr.UnexpectedResponseError, "not an object"),
-    ("html-error", lr.ServerError, "text/html, not problem+json"),
-    ("short-body", lr.APIConnectionError, "connection failed"),
-])
+@pytest.mark.parametrize(
+    ("behaviour", "error", "message"),
+    [
+        ("truncated-json", lr.UnexpectedResponseError, "not valid JSON"),
+        ("wrong-content-type", lr.UnexpectedResponseError, "expected a JSON response"),
+        ("html-200", lr.UnexpectedResponseError, "text/html"),
+        ("error-body-200", lr.UnexpectedResponseError, "looks like an error: ANL_00500"),
+        ("json-not-object", lr.UnexpectedResponseError, "not an object"),
+        ("html-error", lr.ServerError, "text/html, not problem+json"),
+        ("short-body", lr.APIConnectionError, "connection failed"),
+    ],
+)
 def test_malformed_answers(behaviour: str, error: type[Exception], message: str) -> None:
     raised, _, requests = run(behaviour)
     assert type(raised) is error

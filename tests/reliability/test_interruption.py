@@ -29,7 +29,7 @@ def test_signal_mid_export_leaves_no_partial_file(
 ) -> None:
     target = tmp_path / f"posts.{fmt}"
     target.write_bytes(PREVIOUS)
-    proc = subprocess.Popen(  # noqa: S603 - argv built from constants
+    proc = subprocess.Popen(
         cli_command(
             "export",
             "posts-performance",

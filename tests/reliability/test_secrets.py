@@ -55,7 +55,7 @@ def test_full_export_with_refreshes_and_errors_leaks_nothing(tmp_path: Path) -> 
             LATER_REPORTING_MAX_RETRIES="8",
         )
         ok = subprocess.run(
-            cli_command(  # noqa: S603 - argv built from constants
+            cli_command(
                 "export",
                 "posts-performance",
                 "--start",
@@ -74,7 +74,7 @@ def test_full_export_with_refreshes_and_errors_leaks_nothing(tmp_path: Path) -> 
             check=False,
         )
         failed = subprocess.run(
-            cli_command(  # noqa: S603 - argv built from constants
+            cli_command(
                 "export",
                 "posts-performance",
                 "--start",
@@ -93,7 +93,7 @@ def test_full_export_with_refreshes_and_errors_leaks_nothing(tmp_path: Path) -> 
             check=False,
         )
         wrong = subprocess.run(
-            cli_command("auth", "check"),  # noqa: S603 - argv from constants
+            cli_command("auth", "check"),
             env={**env, "LATER_REPORTING_CLIENT_SECRET": SECRET + "x"},
             capture_output=True,
             text=True,

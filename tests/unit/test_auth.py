@@ -185,8 +185,11 @@ def test_replays_again_only_when_the_failed_token_had_expired() -> None:
     router = respx.Router(base_url=BASE)
     tokens = token_route(router, jwt(nonce=1), jwt(lifetime=-1, nonce=2), jwt(nonce=3))
     route = router.get("/v2/instances")
-    route.side_effect = [problem(401, "ANL_00401"), problem(401, "ANL_00401", "expired"),
-                         instances_ok()]
+    route.side_effect = [
+        problem(401, "ANL_00401"),
+        problem(401, "ANL_00401", "expired"),
+        instances_ok(),
+    ]
     with sync_client(router) as client:
         assert list(client.instances.list()) == ["a"]
     assert tokens.call_count == 3

@@ -188,7 +188,7 @@ def test_other_reports_past_the_cap_raise() -> None:
 
 
 async def test_async_paginator_in_order_with_concurrency() -> None:
-    router, seen = posts_router(pages_of(640), delay={2: 0.1})
+    router, _ = posts_router(pages_of(640), delay={2: 0.1})
     async with async_client(router, concurrency=5) as client:
         paginator = client.posts.performance(start="2025-01-01", end="2025-01-31")
         ids = [row.post_id async for row in paginator]

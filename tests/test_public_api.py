@@ -1,0 +1,115 @@
+"""The public surface, pinned: a regeneration or refactor that would break users fails here."""
+
+from __future__ import annotations
+
+import inspect
+
+import later_reporting as lr
+import later_reporting.models as models
+
+PUBLIC = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AsyncPaginator",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ClientDisabled",
+    "ConfigurationError",
+    "DriftError",
+    "InstanceAccessDenied",
+    "InvalidClientCredentials",
+    "InvalidSortPropertyError",
+    "LaterReportingError",
+    "NoAccessibleInstances",
+    "NotFoundError",
+    "Page",
+    "Paginator",
+    "PermissionDeniedError",
+    "QueryTooLargeError",
+    "RateLimitedError",
+    "ServerError",
+    "UnexpectedResponseError",
+    "UnsupportedMetricError",
+    "ValidationError",
+    "__version__",
+]
+FILTERS = [
+    "start",
+    "end",
+    "metrics",
+    "instance_ids",
+    "campaign_ids",
+    "platforms",
+    "content_types",
+    "date_basis",
+]
+SORTED = [*FILTERS, "sort_property", "sort_direction", "page_size", "max_items", "timeout"]
+METHODS = {
+    "instances.list": ["page_size", "max_items", "timeout"],
+    "instances.performance": [*FILTERS, "timeout"],
+    "instances.performance_over_time": [
+        *FILTERS[:3],
+        "granularity",
+        *FILTERS[3:],
+        "page_size",
+        "max_items",
+        "timeout",
+    ],
+    "campaigns.list": ["instance_ids", "page_size", "max_items", "timeout"],
+    "campaigns.performance": SORTED,
+    "platforms.performance": SORTED,
+    "platforms.return_on_investment": [f for f in FILTERS if f != "metrics"] + ["timeout"],
+    "creators.performance": SORTED,
+    "posts.performance": SORTED,
+}
+CLIENT = [
+    "client_id",
+    "client_secret",
+    "base_url",
+    "timeout",
+    "max_retries",
+    "concurrency",
+    "rate_limit",
+    "on_drift",
+    "transport",
+]
+
+
+def test_all_is_sorted_and_complete() -> None:
+    assert lr.__all__ == sorted(lr.__all__)
+    assert lr.__all__ == PUBLIC
+    assert models.__all__ == sorted(models.__all__)
+    for name in lr.__all__ + [f"models.{n}" for n in models.__all__]:
+        assert eval(f"lr.{name}" if not name.startswith("models.") else name)  # noqa: S307 - fixed names
+
+
+def test_client_signatures() -> None:
+    for cls in (lr.Client, lr.AsyncClient):
+        params = inspect.signature(cls).parameters
+        assert list(params) == CLIENT
+        assert all(p.kind is p.KEYWORD_ONLY for p in params.values())
+        assert params["timeout"].default == 30.0
+        assert params["max_retries"].default == 2
+        assert params["rate_limit"].default == 120
+
+
+def test_resource_method_signatures_sync_and_async() -> None:
+    for cls in (lr.Client, lr.AsyncClient):
+        client = cls(client_id="c", client_secret="s")
+        for path, expected in METHODS.items():
+            resource, name = path.split(".")
+            method = getattr(getattr(client, resource), name)
+            params = inspect.signature(method).parameters
+            assert list(params) == expected, (cls.__name__, path)
+            assert all(p.kind is p.KEYWORD_ONLY for p in params.values()), path
+        assert hasattr(client, "close") or hasattr(client, "aclose")
+
+
+def test_async_twins_are_coroutines_only_for_single_results() -> None:
+    client = lr.AsyncClient(client_id="c", client_secret="s")
+    assert inspect.iscoroutinefunction(client.instances.performance)
+    assert inspect.iscoroutinefunction(client.platforms.return_on_investment)
+    assert not inspect.iscoroutinefunction(client.posts.performance)

@@ -1,0 +1,56 @@
+"""Checked by mypy --strict (nox -s typecheck): the public API as users write it."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import later_reporting as lr
+from later_reporting.models import PostPerformance, SortDirection, SummaryMetrics
+
+
+def sync_usage() -> None:
+    with lr.Client(client_id="id", client_secret="secret", timeout=10.0) as client:
+        ids: list[str] = list(client.instances.list())
+        summary: SummaryMetrics = client.instances.performance(
+            start=dt.date(2025, 1, 1), end="2025-12-31", metrics=["engagements"]
+        )
+        posts: lr.Paginator[PostPerformance] = client.posts.performance(
+            start=dt.date(2025, 1, 1),
+            end=dt.date(2025, 1, 31),
+            sort_direction=SortDirection.ASC,
+            instance_ids=ids,
+            campaign_ids=[1, 2],
+            max_items=10,
+        )
+        for post in posts:
+            post_id: int = post.post_id
+            print(post_id, summary.engagements)
+        first: lr.Page[PostPerformance] = posts.first_page()
+        total: int | None = first.total_items
+        print(total, posts.total_pages)
+        for raw in posts.dicts():
+            print(raw["postId"])
+        try:
+            list(client.creators.performance(start="2025-01-01", end="2025-01-31"))
+        except lr.UnsupportedMetricError as error:
+            valid: list[str] = error.valid_metrics
+            print(valid, error.status_code, error.type, error.request_id)
+        except lr.RateLimitedError as error:
+            wait: float | None = error.retry_after
+            print(wait)
+
+
+async def async_usage() -> None:
+    async with lr.AsyncClient(client_id="id", client_secret="secret") as client:
+        paginator: lr.AsyncPaginator[PostPerformance] = client.posts.performance(
+            start="2025-01-01", end="2025-01-31"
+        )
+        async for post in paginator:
+            print(post.post_date)
+        roi = await client.platforms.return_on_investment(start="2025-01-01", end="2025-01-31")
+        print([row.platform for row in roi])
+
+
+if __name__ == "__main__":
+    asyncio.run(async_usage())
