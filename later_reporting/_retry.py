@@ -53,22 +53,22 @@ def retry_delay(
     *,
     retry_after: float | None = None,
     rate_limited: bool = False,
-    window: float | None = None,
+    slot: float | None = None,
     rng: random.Random | None = None,
 ) -> float:
     """Seconds to wait before retry ``attempt + 1``.
 
     ``Retry-After`` wins (capped at two minutes); otherwise capped exponential backoff with
-    jitter, 0.5 s doubling to 8 s. A 429 without ``Retry-After`` waits at least a share of
-    the server's rate-limit window.
+    jitter, 0.5 s doubling to 8 s. A 429 without ``Retry-After`` waits at least one request
+    slot of the server's advertised rate (``X-Ratelimit-Window / X-Ratelimit-Limit``).
     """
     if retry_after is not None:
         return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
     base = min(0.5 * 2.0**attempt, MAX_BACKOFF)
     draw: float = (rng or random).random()
     delay = base * (0.5 + 0.5 * draw)
-    if rate_limited and window:
-        delay = max(delay, min(window / 4, MAX_BACKOFF * 2))
+    if rate_limited and slot:
+        delay = max(delay, min(slot, MAX_RETRY_AFTER))
     return delay
 
 

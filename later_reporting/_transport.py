@@ -199,5 +199,5 @@ def delay_for(response: httpx.Response, attempt: int, budget: RateBudget) -> flo
         attempt,
         retry_after=parse_retry_after(response.headers.get("retry-after")),
         rate_limited=response.status_code == 429,
-        window=budget.window if budget.limit else None,
+        slot=budget.window / budget.limit if budget.limit else None,
     )

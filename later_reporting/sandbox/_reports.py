@@ -282,7 +282,8 @@ class Reports:
     def post_rows(
         self, rows: IntArray, earned: dict[str, FloatArray], metrics: tuple[str, ...]
     ) -> list[Row]:
-        values = {m: post_metrics(earned, m) for m in metrics}
+        derived = per_post(earned)
+        values = {m: derived[m] for m in metrics}
         out = []
         for j, i in enumerate(rows.tolist()):
             creator = self.ds.creators[int(self.ds.creator_idx[i])]
@@ -312,11 +313,15 @@ class Reports:
         return out
 
 
-def post_metrics(earned: dict[str, FloatArray], name: str) -> FloatArray:
-    """One metric for each post (no aggregation): derived from its own amounts."""
+def per_post(earned: dict[str, FloatArray]) -> dict[str, FloatArray]:
+    """Every metric for each post (no aggregation), derived from its own amounts."""
     ones = np.ones_like(earned["impressions"])
-    values = d.derive(earned, ones, (earned["paidAdSpend"] > 0).astype(np.float64), ones, ones)
-    return values[name]
+    return d.derive(earned, ones, (earned["paidAdSpend"] > 0).astype(np.float64), ones, ones)
+
+
+def post_metrics(earned: dict[str, FloatArray], name: str) -> FloatArray:
+    """One metric for each post."""
+    return per_post(earned)[name]
 
 
 def values_at(values: dict[str, FloatArray], i: int) -> dict[str, float]:

@@ -57,6 +57,7 @@ def test_retry_after_wins_and_is_capped() -> None:
     assert retry_delay(0, retry_after=10_000) == 120
 
 
-def test_rate_limited_without_retry_after_waits_for_a_share_of_the_window() -> None:
-    assert retry_delay(0, rate_limited=True, window=60, rng=random.Random(0)) >= 15
-    assert retry_delay(0, rate_limited=True, window=None, rng=random.Random(0)) <= 0.5
+def test_rate_limited_without_retry_after_waits_at_least_one_request_slot() -> None:
+    assert retry_delay(0, rate_limited=True, slot=6.0, rng=random.Random(0)) == 6.0
+    assert retry_delay(0, rate_limited=True, slot=None, rng=random.Random(0)) <= 0.5
+    assert retry_delay(3, rate_limited=True, slot=0.5, rng=random.Random(0)) >= 2.0
