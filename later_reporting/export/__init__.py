@@ -143,7 +143,9 @@ def open_sink(
     temporary = stack.enter_context(atomic_target(path))
     if fmt == "parquet":
         return ParquetSink(temporary, columns)
-    stream = stack.enter_context(open(temporary, "w", encoding="utf-8", newline=""))
+    stream = stack.enter_context(
+        open(temporary, "w", encoding="utf-8", newline="")  # noqa: SIM115 - the ExitStack closes it
+    )
     return CsvSink(stream, columns) if fmt == "csv" else JsonlSink(stream, columns)
 
 
