@@ -15,7 +15,14 @@ import asyncio
 import collections
 import datetime as dt
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+)
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
@@ -149,7 +156,7 @@ class Paginator(Generic[T]):
     def __iter__(self) -> Iterator[T]:
         return self._rows(typed=True)
 
-    def dicts(self) -> Iterator[Any]:
+    def dicts(self) -> Generator[Any, None, None]:
         """Rows as the JSON the server sent (no model parsing): the fast path for export."""
         return self._rows(typed=False)
 
@@ -159,20 +166,24 @@ class Paginator(Generic[T]):
     def pages(self) -> Iterator[Page[T]]:
         return self._pages(typed=True)
 
-    def _rows(self, typed: bool) -> Iterator[Any]:
+    def _rows(self, typed: bool) -> Generator[Any, None, None]:
         count, limit = 0, self._query.max_items
-        for page in self._pages(typed):
-            for item in page.items:
-                if limit is not None and count >= limit:
-                    return
-                count += 1
-                yield item
+        pages = self._pages(typed)
+        try:
+            for page in pages:
+                for item in page.items:
+                    if limit is not None and count >= limit:
+                        return
+                    count += 1
+                    yield item
+        finally:
+            pages.close()  # stop in-flight page fetches now, not at garbage collection
 
     def _get(self, params: Params, number: int | None, typed: bool) -> Page[Any]:
         body = self._fetch(params)
         return page_of(body, number, self._query.typed_rows if typed else self._query.rows)
 
-    def _pages(self, typed: bool) -> Iterator[Page[Any]]:
+    def _pages(self, typed: bool) -> Generator[Page[Any], None, None]:
         query = self._query
         first = self._get(numbered(query.params, 1), 1, typed)
         self._first = first
@@ -258,7 +269,7 @@ class AsyncPaginator(Generic[T]):
     def __aiter__(self) -> AsyncIterator[T]:
         return self._rows(typed=True)
 
-    def dicts(self) -> AsyncIterator[Any]:
+    def dicts(self) -> AsyncGenerator[Any, None]:
         """Rows as the JSON the server sent (no model parsing): the fast path for export."""
         return self._rows(typed=False)
 
@@ -268,20 +279,24 @@ class AsyncPaginator(Generic[T]):
     def pages(self) -> AsyncIterator[Page[T]]:
         return self._pages(typed=True)
 
-    async def _rows(self, typed: bool) -> AsyncIterator[Any]:
+    async def _rows(self, typed: bool) -> AsyncGenerator[Any, None]:
         count, limit = 0, self._query.max_items
-        async for page in self._pages(typed):
-            for item in page.items:
-                if limit is not None and count >= limit:
-                    return
-                count += 1
-                yield item
+        pages = self._pages(typed)
+        try:
+            async for page in pages:
+                for item in page.items:
+                    if limit is not None and count >= limit:
+                        return
+                    count += 1
+                    yield item
+        finally:
+            await pages.aclose()  # cancel in-flight page fetches now
 
     async def _get(self, params: Params, number: int | None, typed: bool) -> Page[Any]:
         body = await self._fetch(params)
         return page_of(body, number, self._query.typed_rows if typed else self._query.rows)
 
-    async def _pages(self, typed: bool) -> AsyncIterator[Page[Any]]:
+    async def _pages(self, typed: bool) -> AsyncGenerator[Page[Any], None]:
         query = self._query
         first = await self._get(numbered(query.params, 1), 1, typed)
         self._first = first

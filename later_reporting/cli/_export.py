@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ def split_list(values: tuple[str, ...]) -> list[str] | None:
 
 def report_rows(
     client: Client, report: Report, options: dict[str, Any], progress: Progress
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any], None, None]:
     """The report's rows as JSON dicts, streamed page by page."""
     resource_name, method_name = report.method.split(".")
     method = getattr(getattr(client, resource_name), method_name)
@@ -38,11 +38,12 @@ def report_rows(
         return
     paginator = method(**options)
     count = 0
-    for row in paginator.dicts():
-        count += 1
-        if count % 100 == 0:
-            progress.update(count, paginator.total_items)
-        yield row
+    with contextlib.closing(paginator.dicts()) as rows:
+        for row in rows:
+            count += 1
+            if count % 100 == 0:
+                progress.update(count, paginator.total_items)
+            yield row
     progress.update(count, paginator.total_items)
 
 
@@ -119,7 +120,10 @@ def export_report(
     progress = Progress(report.name, quiet)
     with contextlib.ExitStack() as stack:
         sinks = [open_sink(fmt, path, cols, stack) for fmt, path in outputs]
-        count = write_rows(flatten(report_rows(client, report, options, progress), cols), sinks)
+        rows = stack.enter_context(
+            contextlib.closing(report_rows(client, report, options, progress))
+        )
+        count = write_rows(flatten(rows, cols), sinks)
     progress.done()
     return count
 
