@@ -1,7 +1,8 @@
 """Exports under injected faults: complete and exact, or a clear failure and no file.
 
 The full run (every post of a two-year range) is ``nox -s soak``; the suite runs a
-smaller range with the same faults.
+smaller range with the same faults. Retry sleeps are off here (the decisions are unchanged);
+``nox -s bench`` measures the same run with real backoff.
 """
 
 from __future__ import annotations
