@@ -62,7 +62,64 @@ def _translate(error: httpx.TransportError) -> APIConnectionError:
     return APIConnectionError(f"connection failed: {type(error).__name__}: {error}")
 
 
-class Client:
+class _BaseClient:
+    """What both clients share: settings, the token cache, the rate budget, introspection."""
+
+    def __init__(
+        self,
+        client_id: str | None,
+        client_secret: str | None,
+        base_url: str | None,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+        concurrency: int,
+        rate_limit: int | None,
+        on_drift: DriftPolicy,
+    ) -> None:
+        self._settings, self._budget, self._policy = _common(
+            client_id,
+            client_secret,
+            base_url,
+            timeout,
+            max_retries,
+            concurrency,
+            rate_limit,
+            on_drift,
+        )
+        self.on_drift: DriftPolicy = on_drift
+        self.concurrency = concurrency
+        self._tokens = TokenManager()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self._settings.base_url!r}, "
+            f"client_id={self._settings.client_id!r})"
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    @property
+    def token_expires_at(self) -> float | None:
+        """When the cached token expires (epoch seconds), if known; never the token itself."""
+        token = self._tokens.current
+        return token.expires_at if token else None
+
+    def _token_kwargs(self) -> dict[str, Any]:
+        return _seam.token_kwargs(
+            self._settings.client_id,
+            self._settings.client_secret.reveal(),
+            self._settings.total_timeout,
+        )
+
+    def _request_kwargs(
+        self, op: Operation, params: dict[str, Any], timeout: float | None
+    ) -> dict[str, Any]:
+        return _seam.request_kwargs(op, params, timeout or self._settings.total_timeout)
+
+
+class Client(_BaseClient):
     """The synchronous client. Use it as a context manager, or call :meth:`close`."""
 
     def __init__(
@@ -78,7 +135,7 @@ class Client:
         on_drift: DriftPolicy = "raise",
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._settings, self._budget, policy = _common(
+        super().__init__(
             client_id,
             client_secret,
             base_url,
@@ -88,16 +145,13 @@ class Client:
             rate_limit,
             on_drift,
         )
-        self.on_drift: DriftPolicy = on_drift
-        self.concurrency = concurrency
-        self._tokens = TokenManager()
         inner = transport or httpx.HTTPTransport(
             verify=True, limits=httpx.Limits(max_connections=64)
         )
         self._http = httpx.Client(
             base_url=self._settings.base_url,
             timeout=self._settings.timeout,
-            transport=RetryTransport(inner, policy, self._budget),
+            transport=RetryTransport(inner, self._policy, self._budget),
             auth=BearerAuth(self._tokens, fetch=self._fetch_token),
             headers={"User-Agent": USER_AGENT},
         )
@@ -107,31 +161,12 @@ class Client:
         self.creators = Creators(self)
         self.posts = Posts(self)
 
-    def __repr__(self) -> str:
-        return (
-            f"Client(base_url={self._settings.base_url!r}, client_id={self._settings.client_id!r})"
-        )
-
-    @property
-    def base_url(self) -> str:
-        return self._settings.base_url
-
-    @property
-    def token_expires_at(self) -> float | None:
-        """When the cached token expires (epoch seconds), if known; never the token itself."""
-        token = self._tokens.current
-        return token.expires_at if token else None
-
     def authenticate(self) -> float | None:
         """Fetch a token now (checks the credentials); returns its expiry if known."""
         return self._tokens.get(self._fetch_token).expires_at
 
     def _fetch_token(self) -> str:
-        kwargs = _seam.token_kwargs(
-            self._settings.client_id,
-            self._settings.client_secret.reveal(),
-            self._settings.total_timeout,
-        )
+        kwargs = self._token_kwargs()
         try:
             response = self._http.request(**kwargs)
         except httpx.TransportError as error:
@@ -139,7 +174,7 @@ class Client:
         return str(_seam.json_of(response, token_request=True)["jwt"])
 
     def _send(self, op: Operation, params: dict[str, Any], timeout: float | None) -> dict[str, Any]:
-        kwargs = _seam.request_kwargs(op, params, timeout or self._settings.total_timeout)
+        kwargs = self._request_kwargs(op, params, timeout)
         try:
             response = self._http.request(**kwargs)
         except httpx.TransportError as error:
@@ -161,7 +196,7 @@ class Client:
         self.close()
 
 
-class AsyncClient:
+class AsyncClient(_BaseClient):
     """The asynchronous client. Use it with ``async with``, or await :meth:`aclose`."""
 
     def __init__(
@@ -177,7 +212,7 @@ class AsyncClient:
         on_drift: DriftPolicy = "raise",
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._settings, self._budget, policy = _common(
+        super().__init__(
             client_id,
             client_secret,
             base_url,
@@ -187,16 +222,13 @@ class AsyncClient:
             rate_limit,
             on_drift,
         )
-        self.on_drift: DriftPolicy = on_drift
-        self.concurrency = concurrency
-        self._tokens = TokenManager()
         inner = transport or httpx.AsyncHTTPTransport(
             verify=True, limits=httpx.Limits(max_connections=64)
         )
         self._http = httpx.AsyncClient(
             base_url=self._settings.base_url,
             timeout=self._settings.timeout,
-            transport=AsyncRetryTransport(inner, policy, self._budget),
+            transport=AsyncRetryTransport(inner, self._policy, self._budget),
             auth=BearerAuth(self._tokens, fetch_async=self._fetch_token),
             headers={"User-Agent": USER_AGENT},
         )
@@ -206,30 +238,12 @@ class AsyncClient:
         self.creators = AsyncCreators(self)
         self.posts = AsyncPosts(self)
 
-    def __repr__(self) -> str:
-        return (
-            f"AsyncClient(base_url={self._settings.base_url!r}, "
-            f"client_id={self._settings.client_id!r})"
-        )
-
-    @property
-    def base_url(self) -> str:
-        return self._settings.base_url
-
-    @property
-    def token_expires_at(self) -> float | None:
-        token = self._tokens.current
-        return token.expires_at if token else None
-
     async def authenticate(self) -> float | None:
+        """Fetch a token now (checks the credentials); returns its expiry if known."""
         return (await self._tokens.get_async(self._fetch_token)).expires_at
 
     async def _fetch_token(self) -> str:
-        kwargs = _seam.token_kwargs(
-            self._settings.client_id,
-            self._settings.client_secret.reveal(),
-            self._settings.total_timeout,
-        )
+        kwargs = self._token_kwargs()
         try:
             response = await self._http.request(**kwargs)
         except httpx.TransportError as error:
@@ -239,7 +253,7 @@ class AsyncClient:
     async def _send(
         self, op: Operation, params: dict[str, Any], timeout: float | None
     ) -> dict[str, Any]:
-        kwargs = _seam.request_kwargs(op, params, timeout or self._settings.total_timeout)
+        kwargs = self._request_kwargs(op, params, timeout)
         try:
             response = await self._http.request(**kwargs)
         except httpx.TransportError as error:
