@@ -118,6 +118,23 @@ REPORTS: dict[str, Report] = {
 }
 
 
+_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake(name: str) -> str:
+    """``engagementRate`` -> ``engagement_rate``; ``paidCpm`` -> ``paid_cpm``."""
+    return _WORD_BREAK.sub("_", name).lower()
+
+
+def flat_name(path: Sequence[str]) -> str:
+    """The one column-naming rule (export, DataFrames, warehouse loads): flat snake_case.
+
+    ``("creatorProfile", "fullName")`` -> ``creator_profile_full_name``: no dots, so BI tools
+    and warehouses take the name as it is.
+    """
+    return "_".join(snake(part) for part in path)
+
+
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
