@@ -19,7 +19,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from later_reporting._rows import CONVERTERS, Column
+from later_reporting._arrow import arrow_schema, record_batch, require_pyarrow
+from later_reporting._rows import Column
 
 __all__ = ["FORMATS", "Sink", "atomic_target", "open_sink"]
 
@@ -82,46 +83,27 @@ class ParquetSink:
     """Row groups of ``PARQUET_BATCH`` rows, typed from the column kinds."""
 
     def __init__(self, path: Path, columns: list[Column]) -> None:
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:  # pragma: no cover - exercised only without the extra
-            raise RuntimeError(
-                "Parquet output needs the 'parquet' extra: pip install 'later-reporting[parquet]'"
-            ) from None
-        types = {
-            "int": pa.int64(),
-            "float": pa.float64(),
-            "str": pa.string(),
-            "json": pa.string(),
-            "date": pa.date32(),
-            "datetime": pa.timestamp("ms", "UTC"),
-        }
-        self.pa = pa
+        require_pyarrow("Parquet output")
+        import pyarrow.parquet as pq
+
         self.columns = columns
-        self.schema = pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
+        self.schema = arrow_schema(columns)
         self.writer = pq.ParquetWriter(str(path), self.schema)
-        self.buffer: list[list[Any]] = [[] for _ in columns]
-        self.converters = [CONVERTERS.get(c.kind, lambda v: v) for c in columns]
+        self.buffer: list[list[Any]] = []
         self.written = False
 
     def write(self, values: list[Any]) -> None:
-        for column, convert, value in zip(self.buffer, self.converters, values, strict=True):
-            column.append(None if value is None else convert(value))
-        if len(self.buffer[0]) >= PARQUET_BATCH:
+        self.buffer.append(values)
+        if len(self.buffer) >= PARQUET_BATCH:
             self._flush()
 
     def _flush(self) -> None:
-        arrays = [
-            self.pa.array(col, type=field.type)
-            for col, field in zip(self.buffer, self.schema, strict=True)
-        ]
-        self.writer.write_table(self.pa.Table.from_arrays(arrays, schema=self.schema))
-        self.buffer = [[] for _ in self.columns]
+        self.writer.write_batch(record_batch(self.buffer, self.columns, self.schema))
+        self.buffer = []
         self.written = True
 
     def close(self) -> None:
-        if self.buffer[0] or not self.written:
+        if self.buffer or not self.written:
             self._flush()  # an empty result still gets a file with its schema
         self.writer.close()
 
