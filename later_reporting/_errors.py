@@ -6,6 +6,7 @@ LaterReportingError
 ├── ValidationError (also ValueError)        bad input found before any network call
 │   └── QueryTooLargeError                   past the 500-page cap where splitting is unsafe
 ├── DriftError                               totalItems changed during one iteration
+├── IncompleteResultError                    rows missing: short page, totals mismatch, cursor cycle
 ├── APIConnectionError                       refused, reset or dropped connections
 │   └── APITimeoutError
 ├── UnexpectedResponseError                  not JSON, wrong content type, truncated, too large
@@ -60,6 +61,12 @@ class QueryTooLargeError(ValidationError):
 
 class DriftError(LaterReportingError):
     """The result changed while it was being read (``totalItems`` moved)."""
+
+
+class IncompleteResultError(LaterReportingError):
+    """The rows read do not add up to the result the server described: a short page in the
+    middle, a row count other than ``totalItems``, a full page with no way to the next one, or
+    a ``nextCursor`` that repeats. Rows would be missing or repeated, so the walk stops."""
 
 
 class APIConnectionError(LaterReportingError):

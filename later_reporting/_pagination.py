@@ -2,8 +2,13 @@
 
 - Page 1 gives the totals; pages 2..N are then fetched ``concurrency`` at a time and
   yielded in order. An empty page does not stop the walk while pages remain.
-- A non-null ``nextCursor`` is followed page by page (cursor paging), with the same filters.
+- A non-null ``nextCursor`` is followed page by page (cursor paging), with the same filters;
+  ``max_items`` counts rows there too.
 - ``totalItems`` changing during one walk is drift: ``DriftError`` or a warning.
+- Otherwise every walk is counted (``Tally``): a page whose row count is not what the totals
+  imply, a final count other than ``totalItems``, a full page that names no next page, a page
+  other than the one asked for, or a ``nextCursor`` followed twice raise
+  ``IncompleteResultError`` instead of ending normally with rows missing or repeated.
 - Past the server's 500-page cap, a post query by post date is split into date ranges
   (each under the cap) whose results are concatenated in order; other queries raise
   ``QueryTooLargeError`` naming what to narrow.
@@ -27,7 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
-from later_reporting._errors import DriftError, QueryTooLargeError
+from later_reporting._errors import DriftError, IncompleteResultError, QueryTooLargeError
 from later_reporting._seam import UNSET
 
 T = TypeVar("T")
@@ -64,13 +69,21 @@ class Query:
     splittable: bool = False
     split_reason: str = ""
     descending: bool = True
+    operation: str = "the query"
 
 
 def page_of(body: Body, number: int | None, rows: Callable[[Body], list[Any]]) -> Page[Any]:
+    """The page of a body; ``rows`` checks the body's envelope before anything reads it."""
+    items = rows(body)
     pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else None
     cursor = body.get("nextCursor")
+    if pagination and number is not None and pagination.get("page", number) != number:
+        raise IncompleteResultError(
+            f"page {number} was asked for and the server answered page {pagination['page']}; "
+            "reading on would repeat or skip rows"
+        )
     return Page(
-        items=rows(body),
+        items=items,
         number=pagination.get("page", number) if pagination else number,
         total_items=pagination.get("totalItems") if pagination else None,
         total_pages=pagination.get("totalPages") if pagination else None,
@@ -106,7 +119,111 @@ def check_drift(first: Page[Any], page: Page[Any], policy: DriftPolicy) -> None:
         )
         if policy == "raise":
             raise DriftError(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=4)
+        warnings.warn(message, RuntimeWarning, stacklevel=5)
+
+
+def drifted(first: Page[Any], page: Page[Any]) -> bool:
+    return (
+        page.total_items is not None
+        and first.total_items is not None
+        and page.total_items != first.total_items
+    )
+
+
+def page_size_of(first: Page[Any], asked: int) -> int:
+    """The page size the server says it used (``pagination.pageSize``), else the one asked."""
+    pagination = first.raw.get("pagination")
+    size = pagination.get("pageSize") if isinstance(pagination, dict) else None
+    return size if isinstance(size, int) and size > 0 else asked
+
+
+def expected_rows(total_items: int, page_size: int, number: int) -> int:
+    """How many rows page ``number`` holds when the result has ``total_items`` rows."""
+    return max(0, min(page_size, total_items - (number - 1) * page_size))
+
+
+class Tally:
+    """One walk's rows counted against what its first page said. Pure: no I/O.
+
+    The walk calls ``check(page)`` before yielding each page (the first included),
+    ``next_cursor(page)`` to learn which cursor to follow, and ``finish()`` after its last
+    page. A legitimately short last page, an empty result and stopping at ``max_items`` are
+    normal ends; once ``totalItems`` moves (drift, reported by ``check_drift``) the counts
+    mean nothing and are not compared.
+    """
+
+    def __init__(self, first: Page[Any], query: Query) -> None:
+        self.first = first
+        self.operation = query.operation
+        self.policy = query.on_drift
+        self.max_items = query.max_items
+        self.page_size = page_size_of(first, query.page_size)
+        self.numbers = later_pages(first, self.page_size, query.max_items)
+        # A page-number walk reads every row only when max_items does not stop it early.
+        self.whole = bool(first.next_cursor) or self.numbers.stop - 1 >= (first.total_pages or 1)
+        self.rows = 0
+        self.pages = 0
+        self.drifted = False
+        self.followed: set[str] = set()
+
+    def _fail(self, problem: str) -> IncompleteResultError:
+        return IncompleteResultError(
+            f"{self.operation}: {problem}; rows would be missing or repeated, so the result "
+            "was not returned as complete. Re-run the query; if it persists, the server's "
+            "paging is broken."
+        )
+
+    def reached(self) -> bool:
+        return self.max_items is not None and self.rows >= self.max_items
+
+    def check(self, page: Page[Any]) -> None:
+        self.drifted = self.drifted or drifted(self.first, page)
+        check_drift(self.first, page, self.policy)
+        self.rows += len(page.items)
+        self.pages += 1
+        if self.drifted:
+            return
+        total = self.first.total_items
+        if total is not None and page.number is not None:
+            expected = expected_rows(total, self.page_size, page.number)
+            if len(page.items) != expected:
+                raise self._fail(
+                    f"page {page.number} of {self.first.total_pages} has {len(page.items)} "
+                    f"rows where {expected} were expected (totalItems {total}, pageSize "
+                    f"{self.page_size})"
+                )
+        unterminated = (
+            self.first.total_pages is None
+            and "nextCursor" not in page.raw
+            and len(page.items) >= self.page_size
+        )
+        if unterminated and not self.reached():
+            raise self._fail(
+                f"a full page ({len(page.items)} rows at pageSize {self.page_size}) came with "
+                "neither 'pagination' nor 'nextCursor', so the rows after it cannot be read"
+            )
+
+    def next_cursor(self, page: Page[Any]) -> str | None:
+        """The cursor to follow after ``page``, or ``None`` when the walk is done."""
+        cursor = page.next_cursor
+        if cursor is None:
+            return None
+        if self.reached():
+            self.whole = False
+            return None
+        if cursor in self.followed:
+            raise self._fail(
+                f"the server's nextCursor repeats ({cursor[:40]!r} was already followed; "
+                f"{self.pages} pages and {self.rows} rows read), so the walk would never end"
+            )
+        self.followed.add(cursor)
+        return cursor
+
+    def finish(self) -> None:
+        total = self.first.total_items
+        if self.drifted or not self.whole or total is None or self.rows == total:
+            return
+        raise self._fail(f"{self.rows} rows were read but the server reported totalItems {total}")
 
 
 def too_large(first: Page[Any], query: Query) -> bool:
@@ -212,17 +329,18 @@ class Paginator(Generic[T]):
 
     def _walk(self, params: Params, first: Page[Any], typed: bool) -> Iterator[Page[Any]]:
         query = self._query
+        tally = Tally(first, query)
+        tally.check(first)
         yield first
         if first.next_cursor:
-            page, seen = first, 1
-            while page.next_cursor and (
-                query.max_items is None or seen * query.page_size < query.max_items
-            ):
-                page = self._get(cursored(params, page.next_cursor, query.page_size), None, typed)
-                seen += 1
+            page = first
+            while (cursor := tally.next_cursor(page)) is not None:
+                page = self._get(cursored(params, cursor, query.page_size), None, typed)
+                tally.check(page)
                 yield page
+            tally.finish()
             return
-        numbers = iter(later_pages(first, query.page_size, query.max_items))
+        numbers = iter(tally.numbers)
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix="later-reporting") as pool:
             window: collections.deque[Future[Page[Any]]] = collections.deque()
             for number in numbers:
@@ -237,11 +355,12 @@ class Paginator(Generic[T]):
                         window.append(
                             pool.submit(self._get, numbered(params, upcoming), upcoming, typed)
                         )
-                    check_drift(first, page, query.on_drift)
+                    tally.check(page)
                     yield page
             finally:
                 for future in window:
                     future.cancel()
+        tally.finish()
 
 
 class AsyncPaginator(Generic[T]):
@@ -329,19 +448,18 @@ class AsyncPaginator(Generic[T]):
         self, params: Params, first: Page[Any], typed: bool
     ) -> AsyncIterator[Page[Any]]:
         query = self._query
+        tally = Tally(first, query)
+        tally.check(first)
         yield first
         if first.next_cursor:
-            page, seen = first, 1
-            while page.next_cursor and (
-                query.max_items is None or seen * query.page_size < query.max_items
-            ):
-                page = await self._get(
-                    cursored(params, page.next_cursor, query.page_size), None, typed
-                )
-                seen += 1
+            page = first
+            while (cursor := tally.next_cursor(page)) is not None:
+                page = await self._get(cursored(params, cursor, query.page_size), None, typed)
+                tally.check(page)
                 yield page
+            tally.finish()
             return
-        numbers = iter(later_pages(first, query.page_size, query.max_items))
+        numbers = iter(tally.numbers)
         window: collections.deque[asyncio.Task[Page[Any]]] = collections.deque()
         for number in numbers:
             window.append(asyncio.ensure_future(self._get(numbered(params, number), number, typed)))
@@ -357,8 +475,9 @@ class AsyncPaginator(Generic[T]):
                             self._get(numbered(params, upcoming), upcoming, typed)
                         )
                     )
-                check_drift(first, page, query.on_drift)
+                tally.check(page)
                 yield page
         finally:
             for task in window:
                 task.cancel()
+        tally.finish()

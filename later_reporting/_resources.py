@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from later_reporting import _validation as v
 from later_reporting._pagination import AsyncPaginator, Paginator, Query
-from later_reporting._seam import OPERATIONS, Operation, parse
+from later_reporting._seam import OPERATIONS, Operation, parse, rows_of
 from later_reporting.models import (
     Campaign,
     CampaignPerformance,
@@ -34,11 +34,11 @@ Values = Sequence[str | Enum]
 DEFAULT_PAGE_SIZE = 100
 
 
-def _data_rows(body: dict[str, Any]) -> list[Any]:
-    data = body["data"]
-    if isinstance(data, dict) and "instanceIds" in data:
-        return list(data["instanceIds"])
-    return list(data)
+def _data_rows(op: Operation) -> Callable[[dict[str, Any]], list[Any]]:
+    def rows(body: dict[str, Any]) -> list[Any]:
+        return rows_of(op, body)
+
+    return rows
 
 
 def _typed_rows(op: Operation) -> Callable[[dict[str, Any]], list[Any]]:
@@ -74,13 +74,14 @@ def _query(
     return Query(
         params=params,
         page_size=params["page_size"],
-        rows=_data_rows,
+        rows=_data_rows(op),
         typed_rows=_typed_rows(op),
         max_items=v.max_items(max_items),
         on_drift=client.on_drift,
         splittable=splittable,
         split_reason=reason,
         descending=not ascending,
+        operation=op.name,
     )
 
 

@@ -3,7 +3,9 @@
 For each operation it names the generated module, its response model and its request
 enums. ``send`` / ``send_async`` build the request with the generated ``_get_kwargs``, send
 it through the client's pooled httpx client (auth, budget, retries live there), and turn
-the response into JSON or a typed error. ``parse`` turns JSON into the generated models.
+the response into JSON or a typed error. ``check_body`` holds a JSON body to the operation's
+documented envelope (``data``, ``pagination``, ``nextCursor``) before anything reads it, on
+the typed path (``parse``) and on the raw-JSON path (``rows_of``) alike.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 from dataclasses import dataclass
 from enum import Enum
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from later_reporting_api.api.authentication import create_token
@@ -60,6 +62,10 @@ from later_reporting_api.types import UNSET as UNSET  # re-exported for the pagi
 from later_reporting._errors import UnexpectedResponseError, error_from_response
 from later_reporting._transport import TOTAL_TIMEOUT
 
+# What ``data`` holds: a list of row objects, ``{"instanceIds": [str, ...]}``, or
+# ``{"metrics": {...}}`` (the instance summary).
+Shape = Literal["rows", "ids", "summary"]
+
 
 @dataclass(frozen=True)
 class Operation:
@@ -73,12 +79,13 @@ class Operation:
     metrics_required: bool = False
     paginated: bool = True
     dated: bool = True
+    shape: Shape = "rows"
 
 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
-        Operation("instances.list", list_instances, InstanceListResponse, dated=False),
+        Operation("instances.list", list_instances, InstanceListResponse, dated=False, shape="ids"),
         Operation(
             "instances.performance",
             get_instances_performance,
@@ -86,6 +93,7 @@ OPERATIONS: dict[str, Operation] = {
             SummaryMetric,
             metrics_required=True,
             paginated=False,
+            shape="summary",
         ),
         Operation(
             "instances.performance_over_time",
@@ -195,8 +203,108 @@ def json_of(response: httpx.Response, *, token_request: bool = False) -> dict[st
     return body
 
 
+PAGINATION_MINIMUMS = {"page": 1, "pageSize": 1, "totalPages": 0, "totalItems": 0}
+
+
+def described(value: object) -> str:
+    """A JSON value as an error message names it: its kind, and the value when it is short."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}" + ("..." if len(value) > 40 else "")
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number_or_null(value: object) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+
+
+def _data_problem(shape: Shape, data: object) -> str | None:
+    if shape == "rows":
+        if not isinstance(data, list):
+            return f"'data' is {described(data)}, expected a list of objects"
+        for index, row in enumerate(data):
+            if not isinstance(row, dict):
+                return f"'data[{index}]' is {described(row)}, expected an object"
+        return None
+    if not isinstance(data, dict):
+        return f"'data' is {described(data)}, expected an object"
+    if shape == "ids":
+        ids = data.get("instanceIds")
+        if not isinstance(ids, list):
+            return f"'data.instanceIds' is {described(ids)}, expected a list of strings"
+        for index, value in enumerate(ids):
+            if not isinstance(value, str):
+                return f"'data.instanceIds[{index}]' is {described(value)}, expected a string"
+        return None
+    metrics = data.get("metrics")
+    if not isinstance(metrics, dict):
+        return f"'data.metrics' is {described(metrics)}, expected an object"
+    for name, value in metrics.items():
+        if not _number_or_null(value):
+            return f"'data.metrics.{name}' is {described(value)}, expected a number or null"
+    return None
+
+
+def _pagination_problem(pagination: object) -> str | None:
+    if not isinstance(pagination, dict):
+        return f"'pagination' is {described(pagination)}, expected an object"
+    for name, minimum in PAGINATION_MINIMUMS.items():
+        if name not in pagination:
+            return f"'pagination.{name}' is missing"
+        value = pagination[name]
+        if not _integer(value):
+            return f"'pagination.{name}' is {described(value)}, expected an integer"
+        if value < minimum:
+            return f"'pagination.{name}' is {value}, expected at least {minimum}"
+    return None
+
+
+def body_problem(shape: Shape, body: dict[str, Any]) -> str | None:
+    """What in a JSON body breaks the documented envelope of its operation, or ``None``.
+
+    Pure: ``data`` of the operation's shape (rows must be objects), ``pagination`` (when
+    present) an object of non-negative integers, ``nextCursor`` (when present) a string or
+    null. Field values inside rows are left to the models.
+    """
+    if "data" not in body:
+        return "'data' is missing"
+    problem = _data_problem(shape, body["data"])
+    if problem is None and "pagination" in body:
+        problem = _pagination_problem(body["pagination"])
+    cursor = body.get("nextCursor")
+    if problem is None and cursor is not None and not isinstance(cursor, str):
+        problem = f"'nextCursor' is {described(cursor)}, expected a string or null"
+    return problem
+
+
+def check_body(op: Operation, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` itself if it has the operation's envelope; else ``UnexpectedResponseError``."""
+    problem = body_problem(op.shape, body)
+    if problem is not None:
+        raise UnexpectedResponseError(
+            f"the {op.name} response does not match the API's schema: {problem}"
+        )
+    return body
+
+
+def rows_of(op: Operation, body: dict[str, Any]) -> list[Any]:
+    """The rows of a checked list body as the JSON the server sent (the fast path)."""
+    data = check_body(op, body)["data"]
+    return list(data["instanceIds"]) if op.shape == "ids" else list(data)
+
+
 def parse(op: Operation, body: dict[str, Any]) -> Any:
-    """The generated response model of a JSON body."""
+    """The generated response model of a JSON body (checked by ``check_body`` first)."""
+    check_body(op, body)
     try:
         return op.response.from_dict(body)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -19,6 +19,7 @@ PUBLIC = [
     "ClientDisabled",
     "ConfigurationError",
     "DriftError",
+    "IncompleteResultError",
     "InstanceAccessDenied",
     "InvalidClientCredentials",
     "InvalidSortPropertyError",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import inspect
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 import respx
 
 from later_reporting import AsyncClient, Client
@@ -108,3 +112,43 @@ def post_row(post_id: int, day: str = "2025-01-01") -> dict[str, Any]:
         },
         "engagements": post_id,
     }
+
+
+# Run a test against the sync Client and the AsyncClient: ``@BOTH`` and a ``kind`` argument.
+BOTH = pytest.mark.parametrize("kind", ["sync", "async"])
+
+
+def drain(
+    kind: str,
+    router: respx.Router,
+    call: Callable[[Any], Any],
+    *,
+    how: str = "rows",
+    **client_kwargs: Any,
+) -> Any:
+    """What ``call(client)`` returns, drained on a ``kind`` ("sync"/"async") client.
+
+    ``how`` picks the way to read a paginator: "rows" (typed rows), "dicts" (the raw-JSON
+    fast path) or "pages"; "result" returns a single result (awaited on the async client).
+    """
+    if kind == "sync":
+        with sync_client(router, **client_kwargs) as client:
+            result = call(client)
+            if how == "result":
+                return result
+            if how == "pages":
+                return list(result.pages())
+            return list(result.dicts()) if how == "dicts" else list(result)
+
+    async def run() -> Any:
+        async with async_client(router, **client_kwargs) as client:
+            result = call(client)
+            if how == "result":
+                assert inspect.isawaitable(result)
+                return await result
+            if how == "pages":
+                return [p async for p in result.pages()]
+            rows = result.dicts() if how == "dicts" else result
+            return [row async for row in rows]
+
+    return asyncio.run(run())

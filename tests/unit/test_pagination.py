@@ -6,13 +6,25 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from functools import partial
+from typing import Any
 
 import httpx
 import pytest
 import respx
 
 import later_reporting as lr
-from tests.unit.helpers import BASE, async_client, jwt, page, post_row, sync_client, token_route
+from tests.unit.helpers import (
+    BASE,
+    BOTH,
+    async_client,
+    drain,
+    jwt,
+    page,
+    post_row,
+    sync_client,
+    token_route,
+)
 
 
 def posts_router(
@@ -32,6 +44,10 @@ def posts_router(
 
     router.get("/v2/posts/performance").mock(side_effect=reply)
     return router, seen
+
+
+def posts(client: lr.Client | lr.AsyncClient, **kwargs: Any) -> Any:
+    return client.posts.performance(start="2025-01-01", end="2025-01-31", **kwargs)
 
 
 def pages_of(
@@ -69,14 +85,20 @@ def test_rows_in_order_although_pages_finish_out_of_order() -> None:
     assert sorted(int(r.url.params["pageNumber"]) for r in seen) == list(range(1, 9))
 
 
-def test_an_empty_page_does_not_stop_the_walk() -> None:
-    router, _ = posts_router(pages_of(500, empty=frozenset({2})))
-    with sync_client(router) as client:
-        ids = [
-            row["postId"]
-            for row in client.posts.performance(start="2025-01-01", end="2025-01-31").dicts()
-        ]
+@BOTH
+def test_an_empty_page_while_the_result_shrinks_is_drift_and_does_not_stop_the_walk(
+    kind: str,
+) -> None:
+    pages = pages_of(500, empty=frozenset({2}))
+    pages[2] = page([], 2, 5, 400)  # the result moved: drift, not a paging fault
+    router, _ = posts_router(pages)
+    with pytest.warns(RuntimeWarning, match="totalItems was 500 on page 1 and 400 on page 2"):
+        rows = drain(kind, router, posts, how="dicts", on_drift="warn")
+    ids = [row["postId"] for row in rows]
     assert len(ids) == 400 and ids[-1] == 499
+    router, _ = posts_router(pages)
+    with pytest.raises(lr.DriftError, match="totalItems"):
+        drain(kind, router, posts, how="dicts")
 
 
 def test_max_items_stops_and_fetches_only_needed_pages() -> None:
@@ -197,3 +219,177 @@ async def test_async_paginator_in_order_with_concurrency() -> None:
     assert ids == list(range(640))
     assert first.total_pages == 7
     assert [len(p.items) for p in pages] == [100] * 6 + [40]
+
+
+# --- rows are never lost or repeated silently --------------------------------------------------
+
+
+def cursor_router(
+    chain: dict[str | None, tuple[int, str | None]], *, size: int = 10
+) -> tuple[respx.Router, list[str | None]]:
+    """A cursor-paging server: ``chain[cursor] = (first row id, next cursor)``."""
+    router = respx.Router(base_url=BASE)
+    token_route(router, jwt())
+    asked: list[str | None] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        cursor = request.url.params.get("nextCursor")
+        asked.append(cursor)
+        assert len(asked) < 100, "the client kept following cursors"
+        start, nxt = chain[cursor]
+        rows = [post_row(i) for i in range(start, start + size)]
+        return httpx.Response(200, json={"data": rows, "nextCursor": nxt})
+
+    router.get("/v2/posts/performance").mock(side_effect=reply)
+    return router, asked
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("chain", "asked"),
+    [
+        ({None: (0, "c1"), "c1": (10, "c1")}, [None, "c1"]),
+        ({None: (0, "c1"), "c1": (10, "c2"), "c2": (20, "c1")}, [None, "c1", "c2"]),
+    ],
+    ids=["repeats-itself", "cycle"],
+)
+def test_a_repeating_cursor_is_an_error_not_an_endless_stream(
+    kind: str, chain: dict[str | None, tuple[int, str | None]], asked: list[str | None]
+) -> None:
+    router, seen = cursor_router(chain)
+    with pytest.raises(lr.IncompleteResultError, match=r"nextCursor repeats \(.c1."):
+        drain(kind, router, posts)
+    assert seen == asked
+
+
+@BOTH
+@pytest.mark.parametrize(("max_items", "requests"), [(150, 15), (25, 3), (10, 1)])
+def test_max_items_counts_rows_in_cursor_mode(kind: str, max_items: int, requests: int) -> None:
+    chain: dict[str | None, tuple[int, str | None]] = {
+        (f"c{n}" if n else None): (n * 10, f"c{n + 1}" if n < 29 else None) for n in range(30)
+    }
+    router, asked = cursor_router(chain)
+    rows = drain(kind, router, partial(posts, max_items=max_items), how="dicts")
+    assert [r["postId"] for r in rows] == list(range(max_items))
+    assert len(asked) == requests
+
+
+@BOTH
+def test_a_cursor_walk_to_its_end_reads_every_row(kind: str) -> None:
+    chain: dict[str | None, tuple[int, str | None]] = {
+        None: (0, "a"),
+        "a": (10, "b"),
+        "b": (20, None),
+    }
+    router, asked = cursor_router(chain)
+    assert [r.post_id for r in drain(kind, router, partial(posts, page_size=10))] == list(range(30))
+    assert asked == [None, "a", "b"]
+
+
+@BOTH
+@pytest.mark.parametrize("how", ["rows", "dicts", "pages"])
+def test_a_short_page_in_the_middle_is_incomplete(kind: str, how: str) -> None:
+    pages = pages_of(300)
+    pages[2] = page([post_row(i) for i in range(100, 160)], 2, 3, 300)
+    router, _ = posts_router(pages)
+    with pytest.raises(lr.IncompleteResultError, match="page 2 of 3 has 60 rows where 100"):
+        drain(kind, router, posts, how=how)
+
+
+@BOTH
+def test_a_row_count_other_than_total_items_is_incomplete(kind: str) -> None:
+    # totalPages says 2 where 250 rows at 100 a page need 3: the last 50 rows would be lost.
+    pages = {
+        n: page([post_row(i) for i in range((n - 1) * 100, n * 100)], n, 2, 250) for n in (1, 2)
+    }
+    router, seen = posts_router(pages)
+    with pytest.raises(
+        lr.IncompleteResultError, match="200 rows were read but the server reported totalItems 250"
+    ):
+        drain(kind, router, posts)
+    assert len(seen) == 2
+
+
+@BOTH
+def test_a_last_page_shorter_than_it_should_be_is_incomplete(kind: str) -> None:
+    pages = pages_of(250)
+    pages[3] = page([post_row(i) for i in range(200, 240)], 3, 3, 250)
+    router, _ = posts_router(pages)
+    with pytest.raises(lr.IncompleteResultError, match="page 3 of 3 has 40 rows where 50"):
+        drain(kind, router, posts, how="dicts")
+
+
+@BOTH
+def test_a_page_other_than_the_one_asked_for_is_incomplete(kind: str) -> None:
+    pages = pages_of(300)
+    pages[2] = pages[1]  # a server ignoring pageNumber answers page 1 again
+    router, _ = posts_router(pages)
+    with pytest.raises(lr.IncompleteResultError, match=r"page 2 was asked for .* answered page 1"):
+        drain(kind, router, posts)
+
+
+def unpaged(rows: int, **extra: Any) -> httpx.Response:
+    return httpx.Response(200, json={"data": [post_row(i) for i in range(rows)], **extra})
+
+
+@BOTH
+def test_a_full_page_with_no_pagination_and_no_cursor_is_incomplete(kind: str) -> None:
+    router = respx.Router(base_url=BASE)
+    token_route(router, jwt())
+    router.get("/v2/posts/performance").mock(return_value=unpaged(50))
+    with pytest.raises(lr.IncompleteResultError, match="neither 'pagination' nor 'nextCursor'"):
+        drain(kind, router, partial(posts, page_size=50))
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("body", "kwargs", "count"),
+    [
+        (unpaged(50, nextCursor=None), {"page_size": 50}, 50),  # a cursor server's last page
+        (unpaged(49), {"page_size": 50}, 49),  # short: nothing follows it
+        (unpaged(50), {"page_size": 50, "max_items": 50}, 50),  # max_items reached
+        (unpaged(50), {"page_size": 50, "max_items": 20}, 20),
+        (unpaged(0), {}, 0),  # empty
+        (page([], 1, 0, 0), {}, 0),  # empty, with totals
+        (page([], 1, 1, 0), {}, 0),
+        (page([post_row(i) for i in range(30)], 1, 1, 30, 50), {"page_size": 50}, 30),
+    ],
+    ids=[
+        "cursor-null",
+        "short",
+        "max-items-exact",
+        "max-items",
+        "empty",
+        "empty-0",
+        "empty-1",
+        "short-last",
+    ],
+)
+def test_normal_ends_are_not_incomplete(
+    kind: str, body: httpx.Response, kwargs: dict[str, Any], count: int
+) -> None:
+    router = respx.Router(base_url=BASE)
+    token_route(router, jwt())
+    router.get("/v2/posts/performance").mock(return_value=body)
+    assert len(drain(kind, router, partial(posts, **kwargs), how="dicts")) == count
+
+
+@BOTH
+@pytest.mark.parametrize("max_items", [150, 300, 1000])
+def test_max_items_is_not_incompleteness(kind: str, max_items: int) -> None:
+    router, seen = posts_router(pages_of(1000))
+    rows = drain(kind, router, partial(posts, max_items=max_items), how="dicts")
+    assert [r["postId"] for r in rows] == list(range(max_items))
+    assert len(seen) == -(-max_items // 100)
+
+
+@BOTH
+def test_a_server_page_size_other_than_the_one_asked_is_followed(kind: str) -> None:
+    # Asked for 100 a page, the server pages by 50 and says so: every row is read, and
+    # max_items fetches the pages it needs at the server's size.
+    pages = pages_of(180, size=50)
+    router, _ = posts_router(pages)
+    assert len(drain(kind, router, posts, how="dicts")) == 180
+    router, seen = posts_router(pages)
+    assert len(drain(kind, router, partial(posts, max_items=120), how="dicts")) == 120
+    assert len(seen) == 3
