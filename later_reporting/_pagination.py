@@ -1,7 +1,7 @@
 """Paginators: rows and pages of a list operation, in order, fetched concurrently.
 
 - Page 1 gives the totals; pages 2..N are then fetched ``concurrency`` at a time and
-  yielded in order. An empty page does not stop the walk while pages remain.
+  yielded in order; nothing but ``max_items`` (or an error) ends a walk before its last page.
 - A non-null ``nextCursor`` is followed page by page (cursor paging), with the same filters;
   ``max_items`` counts rows there too.
 - ``totalItems`` changing during one walk is drift: ``DriftError`` or a warning.
@@ -168,9 +168,8 @@ class Tally:
 
     def _fail(self, problem: str) -> IncompleteResultError:
         return IncompleteResultError(
-            f"{self.operation}: {problem}; rows would be missing or repeated, so the result "
-            "was not returned as complete. Re-run the query; if it persists, the server's "
-            "paging is broken."
+            f"{self.operation}: {problem}; the result is incomplete (rows missing or "
+            "repeated). Re-run the query; if this persists, the server's paging is broken."
         )
 
     def reached(self) -> bool:
