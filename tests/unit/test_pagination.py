@@ -381,6 +381,11 @@ def test_max_items_is_not_incompleteness(kind: str, max_items: int) -> None:
     rows = drain(kind, router, partial(posts, max_items=max_items), how="dicts")
     assert [r["postId"] for r in rows] == list(range(max_items))
     assert len(seen) == -(-max_items // 100)
+    # Page by page, the walk ends after the pages max_items needs, without counting them
+    # against totalItems.
+    router, seen = posts_router(pages_of(1000))
+    pages = drain(kind, router, partial(posts, max_items=max_items), how="pages")
+    assert [p.number for p in pages] == list(range(1, -(-max_items // 100) + 1))
 
 
 @BOTH
@@ -393,3 +398,48 @@ def test_a_server_page_size_other_than_the_one_asked_is_followed(kind: str) -> N
     router, seen = posts_router(pages)
     assert len(drain(kind, router, partial(posts, max_items=120), how="dicts")) == 120
     assert len(seen) == 3
+
+
+@BOTH
+def test_empty_pages_past_total_items_lose_nothing(kind: str) -> None:
+    # totalPages says 4 where 200 rows need 2: pages 3 and 4 are empty and nothing is missing.
+    pages = {
+        n: page([post_row(i) for i in range((n - 1) * 100, n * 100)], n, 4, 200) for n in (1, 2)
+    }
+    pages[3], pages[4] = page([], 3, 4, 200), page([], 4, 4, 200)
+    router, seen = posts_router(pages)
+    assert len(drain(kind, router, posts, how="dicts")) == 200
+    assert len(seen) == 4
+
+
+def cursor_with_totals(total: int, rows_per_page: int = 10) -> respx.Router:
+    """A server sending both ``pagination`` totals and cursors, ``rows_per_page`` per page."""
+    router = respx.Router(base_url=BASE)
+    token_route(router, jwt())
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params.get("nextCursor", "0"))
+        stop = min(start + rows_per_page, 50)  # the server holds 50 rows whatever it reports
+        pagination = {"page": 1, "pageSize": rows_per_page, "totalPages": 1, "totalItems": total}
+        body: dict[str, Any] = {
+            "data": [post_row(i) for i in range(start, stop)],
+            "nextCursor": str(stop) if stop < 50 else None,
+        }
+        if start == 0:
+            body["pagination"] = {**pagination, "totalPages": -(-total // rows_per_page)}
+        return httpx.Response(200, json=body)
+
+    router.get("/v2/posts/performance").mock(side_effect=reply)
+    return router
+
+
+@BOTH
+def test_a_cursor_walk_is_counted_against_the_totals_it_was_given(kind: str) -> None:
+    assert len(drain(kind, cursor_with_totals(50), posts, how="dicts")) == 50
+    with pytest.raises(
+        lr.IncompleteResultError, match="50 rows were read but the server reported totalItems 60"
+    ):
+        drain(kind, cursor_with_totals(60), posts, how="dicts")
+    # Stopping at max_items is not a shortfall, page by page either.
+    pages = drain(kind, cursor_with_totals(60), partial(posts, max_items=25), how="pages")
+    assert sum(len(p.items) for p in pages) == 30
