@@ -7,8 +7,10 @@
 - ``totalItems`` changing during one walk is drift: ``DriftError`` or a warning.
 - Otherwise every walk is counted (``Tally``): a page whose row count is not what the totals
   imply, a final count other than ``totalItems``, a full page that names no next page, a page
-  other than the one asked for, or a ``nextCursor`` followed twice raise
-  ``IncompleteResultError`` instead of ending normally with rows missing or repeated.
+  other than the one asked for, a page repeating an earlier page's rows, a ``nextCursor``
+  followed twice, or ``MAX_EMPTY_RUN`` empty cursor pages in a row raise
+  ``IncompleteResultError`` instead of ending normally (or never) with rows missing or
+  repeated.
 - Past the server's 500-page cap, a post query by post date is split into date ranges
   (each under the cap) whose results are concatenated in order; other queries raise
   ``QueryTooLargeError`` naming what to narrow.
@@ -37,6 +39,9 @@ from later_reporting._seam import UNSET
 
 T = TypeVar("T")
 MAX_PAGES = 500
+# Empty pages in a row, each with a fresh nextCursor, after which a cursor walk is taken to be
+# going nowhere (a server that never ends it) rather than scanning towards more rows.
+MAX_EMPTY_RUN = 50
 Body = dict[str, Any]
 Params = dict[str, Any]
 FetchSync = Callable[[Params], Body]
@@ -142,6 +147,15 @@ def expected_rows(total_items: int, page_size: int, number: int) -> int:
     return max(0, min(page_size, total_items - (number - 1) * page_size))
 
 
+def rows_fingerprint(body: Body) -> int:
+    """A cheap identity of a non-empty page's rows: their count, first and last row."""
+    data = body.get("data")
+    rows = data.get("instanceIds") if isinstance(data, dict) else data
+    if not isinstance(rows, list) or not rows:
+        return 0
+    return hash(repr((len(rows), rows[0], rows[-1])))
+
+
 class Tally:
     """One walk's rows counted against what its first page said. Pure: no I/O.
 
@@ -165,6 +179,8 @@ class Tally:
         self.pages = 0
         self.drifted = False
         self.followed: set[str] = set()
+        self.contents: set[int] = set()  # a fingerprint of each non-empty page's rows
+        self.empty_run = 0
 
     def _fail(self, problem: str) -> IncompleteResultError:
         return IncompleteResultError(
@@ -175,13 +191,25 @@ class Tally:
     def reached(self) -> bool:
         return self.max_items is not None and self.rows >= self.max_items
 
+    def _name(self, page: Page[Any]) -> str:
+        return f"page {page.number}" if page.number is not None else f"page {self.pages}"
+
     def check(self, page: Page[Any]) -> None:
         self.drifted = self.drifted or drifted(self.first, page)
         check_drift(self.first, page, self.policy)
         self.rows += len(page.items)
         self.pages += 1
+        self.empty_run = 0 if page.items else self.empty_run + 1
         if self.drifted:
             return
+        if page.items:
+            fingerprint = rows_fingerprint(page.raw)
+            if fingerprint in self.contents:
+                raise self._fail(
+                    f"{self._name(page)} holds exactly the rows of an earlier page (the server "
+                    "is serving the same page again)"
+                )
+            self.contents.add(fingerprint)
         total = self.first.total_items
         if total is not None and page.number is not None:
             expected = expected_rows(total, self.page_size, page.number)
@@ -210,6 +238,11 @@ class Tally:
         if self.reached():
             self.whole = False
             return None
+        if self.empty_run >= MAX_EMPTY_RUN:
+            raise self._fail(
+                f"{self.empty_run} empty pages in a row each came with a new nextCursor, so "
+                "the walk is not advancing"
+            )
         if cursor in self.followed:
             raise self._fail(
                 f"the server's nextCursor repeats ({cursor[:40]!r} was already followed; "

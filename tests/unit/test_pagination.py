@@ -443,3 +443,46 @@ def test_a_cursor_walk_is_counted_against_the_totals_it_was_given(kind: str) -> 
     # Stopping at max_items is not a shortfall, page by page either.
     pages = drain(kind, cursor_with_totals(60), partial(posts, max_items=25), how="pages")
     assert sum(len(p.items) for p in pages) == 30
+
+
+def fresh_cursors(rows_of: Any) -> tuple[respx.Router, list[str | None]]:
+    """A server whose every page names a never-seen cursor; ``rows_of(n)`` fills page n."""
+    router = respx.Router(base_url=BASE)
+    token_route(router, jwt())
+    asked: list[str | None] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.params.get("nextCursor"))
+        assert len(asked) < 200, "the client kept following cursors"
+        body = {"data": rows_of(len(asked)), "nextCursor": f"nonce-{len(asked)}"}
+        return httpx.Response(200, json=body)
+
+    router.get("/v2/posts/performance").mock(side_effect=reply)
+    return router, asked
+
+
+@BOTH
+def test_fresh_cursors_serving_the_same_rows_again_are_an_error(kind: str) -> None:
+    router, asked = fresh_cursors(lambda n: [post_row(i) for i in range(10)])
+    with pytest.raises(lr.IncompleteResultError, match="page 2 holds exactly the rows of an"):
+        drain(kind, router, posts)
+    assert len(asked) == 2
+
+
+@BOTH
+def test_fresh_cursors_with_nothing_but_empty_pages_end(kind: str) -> None:
+    router, asked = fresh_cursors(lambda n: [post_row(0)] if n == 1 else [])
+    with pytest.raises(lr.IncompleteResultError, match="50 empty pages in a row"):
+        drain(kind, router, posts, how="dicts")
+    assert len(asked) == 51
+
+
+@BOTH
+def test_a_server_ignoring_page_number_is_caught_even_when_it_numbers_pages_right(
+    kind: str,
+) -> None:
+    pages = pages_of(300)
+    pages[3] = page([post_row(i) for i in range(100, 200)], 3, 3, 300)  # page 2's rows again
+    router, _ = posts_router(pages)
+    with pytest.raises(lr.IncompleteResultError, match="page 3 holds exactly the rows"):
+        drain(kind, router, posts, how="dicts")
