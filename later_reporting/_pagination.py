@@ -82,11 +82,6 @@ def page_of(body: Body, number: int | None, rows: Callable[[Body], list[Any]]) -
     items = rows(body)
     pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else None
     cursor = body.get("nextCursor")
-    if pagination and number is not None and pagination.get("page", number) != number:
-        raise IncompleteResultError(
-            f"page {number} was asked for and the server answered page {pagination['page']}; "
-            "reading on would repeat or skip rows"
-        )
     return Page(
         items=items,
         number=pagination.get("page", number) if pagination else number,
@@ -202,6 +197,11 @@ class Tally:
         self.empty_run = 0 if page.items else self.empty_run + 1
         if self.drifted:
             return
+        if not self.first.next_cursor and page.number is not None and page.number != self.pages:
+            # A page-number walk asks for pages 1, 2, ... in order; the server numbers its answer.
+            raise self._fail(
+                f"page {self.pages} was asked for and the server answered page {page.number}"
+            )
         if page.items:
             fingerprint = rows_fingerprint(page.raw)
             if fingerprint in self.contents:
