@@ -343,6 +343,9 @@ Replaced = Callable[[Row, "Column"], None]
 """Told of a row and column whose text could not be encoded and had characters replaced."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, only ever a lone one
+
+
 def clean_text(value: str) -> str | None:
     """``value`` with lone surrogates replaced by U+FFFD, or None when it was clean."""
     if value.isascii():
@@ -350,7 +353,7 @@ def clean_text(value: str) -> str | None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return _SURROGATE.sub("\ufffd", value)
     return None
 
 

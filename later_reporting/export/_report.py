@@ -249,6 +249,4 @@ def export_report(
         sinks = [open_sink(output, cols, stack, settings, name_row) for output in outputs]
         count = write_rows(itertools.chain([] if first is None else [first], flat), sinks)
     progress.done()
-    if len(replaced) > 1:
-        settings.warn(f"{report.name}: {len(replaced)} values in all had text replaced")
     return count
