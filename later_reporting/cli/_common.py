@@ -228,7 +228,8 @@ def _quiet_stdout() -> None:
 
 def describe(error: APIError) -> str:
     text = str(error)
-    if isinstance(error, UnsupportedMetricError) and error.valid_metrics:
+    listed = "valid metrics" in text.lower()  # the server's detail may list them already
+    if isinstance(error, UnsupportedMetricError) and error.valid_metrics and not listed:
         text += f" [valid metrics: {', '.join(error.valid_metrics)}]"
     return text
 
