@@ -77,26 +77,29 @@ class CsvSink:
             raise ValueError(f"formulas must be one of {', '.join(FORMULA_MODES)}")
         self.stream = stream
         self.writer = csv.writer(stream, lineterminator="\n")
-        self.text_columns = (
-            [i for i, c in enumerate(columns) if c.kind == "str"] if formulas == "escape" else []
-        )
-        self._write_line([c.name for c in columns])
+        self.escape = formulas == "escape"
+        # Only text columns hold free text: numbers, dates and JSON (whose encoder escapes
+        # control characters) never start a formula or hold a bare carriage return.
+        self.text_columns = [i for i, c in enumerate(columns) if c.kind == "str"]
+        self.stream.write(",".join(_csv_field(c.name) for c in columns) + "\n")
 
-    def _write_line(self, values: list[Any]) -> None:
-        # The C writer does not quote a lone carriage return when lines end with "\n", and
-        # a bare "\r" splits the row for most readers: such rows are quoted here instead.
-        if any(isinstance(v, str) and "\r" in v for v in values):
+    def write(self, values: list[Any]) -> None:
+        by_hand = False
+        for index in self.text_columns:
+            value = values[index]
+            if value.__class__ is not str or not value:
+                continue
+            if self.escape and value.startswith(FORMULA_START):
+                values = list(values)
+                values[index] = value = guard_formula(value)
+            if "\r" in value:
+                by_hand = True
+        if by_hand:
+            # The C writer does not quote a lone carriage return when lines end with "\n",
+            # and a bare "\r" splits the row for most readers: such rows are quoted here.
             self.stream.write(",".join(_csv_field(v) for v in values) + "\n")
         else:
             self.writer.writerow(values)
-
-    def write(self, values: list[Any]) -> None:
-        for index in self.text_columns:
-            value = values[index]
-            if isinstance(value, str) and value.startswith(FORMULA_START):
-                values = list(values)
-                values[index] = guard_formula(value)
-        self._write_line(values)
 
     def close(self) -> None:
         self.stream.flush()
