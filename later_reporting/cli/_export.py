@@ -233,6 +233,8 @@ def export(
     if target is None and kind == "parquet":
         raise UsageProblem("Parquet cannot be written to stdout; give --output PATH")
     check_dates(start)
+    if dotted_names:
+        warn("--dotted-names is deprecated and goes away in the next release")
     settings = credentials(env_file, base_url, client_id, client_secret_stdin)
     progress = Progress(spec.name, quiet)
     with (

@@ -256,6 +256,7 @@ def test_parquet_counts_are_int64_and_names_have_no_dots(tmp_path: Path, sandbox
     )
     assert result.exit_code == 0, result.output
     assert "creatorProfile.fullName" in dotted.read_text().splitlines()[0].split(",")
+    assert "warning: --dotted-names is deprecated" in result.output
 
 
 def test_single_row_reports_carry_their_filter(tmp_path: Path, sandbox_url: str) -> None:
