@@ -26,11 +26,14 @@ from later_reporting._rows import Column
 
 __all__ = [
     "FORMULA_MODES",
+    "FORMULA_START",
     "CsvSink",
+    "InvalidValueError",
     "JsonlSink",
     "ParquetSink",
     "Sink",
     "guard_formula",
+    "text_stream",
 ]
 
 PARQUET_BATCH = 5_000
