@@ -1,12 +1,18 @@
 """Flat, stable columns for every report, derived from the typed models (hence the spec).
 
-- Nested objects become dotted columns (``creatorProfile.fullName``).
-- Metrics become one column each, named after the metric, in the order requested (or the
-  report's default set), so an empty result still has its header.
+- Every column is named by :func:`flat_name`: flat snake_case, nested objects joined with
+  ``_`` (``creatorProfile.fullName`` -> ``creator_profile_full_name``). The older dotted
+  names (``creatorProfile.fullName``) remain available with ``dotted=True`` for one release.
+- Metrics become one column each, in the order requested (or the report's default set), so
+  an empty result still has its header.
 - A list of objects (a creator's ``profiles``) becomes one JSON-encoded column.
+- Single-row reports (the instance summary, ROI per platform) carry the filter that produced
+  them (``filter_start``, ``filter_end``, ``filter_date_basis``, ``filter_instance_ids``), so
+  files appended day after day keep their meaning.
 
-Each column has a type (``int``, ``float``, ``str``, ``date``, ``datetime``, ``json``)
-that the Parquet writer keeps.
+Each column has a kind (``int``, ``float``, ``str``, ``date``, ``datetime``, ``json``) that
+``_arrow`` maps to one Arrow type. Metrics that count things (:data:`COUNT_METRICS`) are
+``int``; rates, ratios, money and durations are ``float``.
 """
 
 from __future__ import annotations
@@ -37,6 +43,70 @@ class Column:
     kind: str
 
 
+COUNT_METRICS = frozenset(
+    {
+        "likes",
+        "comments",
+        "shares",
+        "clicks",
+        "saves",
+        "impressions",
+        "reach",
+        "engagements",
+        "views",
+        "totalInteractions",
+        "replies",
+        "reposts",
+        "potentialReach",
+        "followersAtPostDate",
+        "crosspostedViews",
+        "crosspostedFacebookOnlyViews",
+        "navigationTapExit",
+        "navigationTapBack",
+        "navigationTapForward",
+        "navigationSwipeForward",
+        "postsCount",
+        "influencersCount",
+        "paidLikes",
+        "paidComments",
+        "paidShares",
+        "paidClicks",
+        "paidImpressions",
+        "paidEngagements",
+        "paidViews",
+        "paidReach",
+        "paidSaves",
+        "paidPostsCount",
+        "paidInfluencersCount",
+        "paidInitialPlays",
+        "trackingLinksClicks",
+        "trackingLinksConversions",
+        "affiliateLinksClicks",
+        "affiliateLinksConversions",
+    }
+)
+"""Metrics that count things (posts, people, interactions): whole numbers, ``int`` columns.
+
+The spec types every metric as ``number``; its descriptions make these counts. Everything
+else (rates such as ``engagementRate``, ratios such as ``impressionsPerPost`` or
+``estimatedRoi``, money such as ``cpe`` or ``affiliateLinksSales``, durations such as
+``videoViewTotalTime``) stays ``float``.
+"""
+
+FILTER_COLUMNS = (
+    ("start", "date"),
+    ("end", "date"),
+    ("dateBasis", "str"),
+    ("instanceIds", "str"),
+)
+"""The filter context prepended to single-row reports, under the ``filter`` prefix."""
+
+
+def metric_kind(name: str) -> str:
+    """``int`` for a count metric, ``float`` for every other metric."""
+    return "int" if name in COUNT_METRICS else "float"
+
+
 @dataclass(frozen=True)
 class Report:
     """One exportable report: its SDK method, row model and metrics."""
@@ -50,6 +120,8 @@ class Report:
     paginated: bool = True
     accepts_metrics: bool = True
     sortable: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()  # the columns naming a row in messages
+    single_row: bool = False  # one summary (per platform) for the whole filter
 
 
 REPORTS: dict[str, Report] = {
@@ -63,6 +135,7 @@ REPORTS: dict[str, Report] = {
             cat.SUMMARY,
             metrics_in="",
             paginated=False,
+            single_row=True,
         ),
         Report(
             "timeseries",
@@ -70,8 +143,17 @@ REPORTS: dict[str, Report] = {
             m.TimeSeriesBucket,
             cat.TIMESERIES,
             cat.TIMESERIES_DEFAULT,
+            key=("startDate",),
         ),
-        Report("campaigns", "campaigns.list", m.Campaign, (), (), accepts_metrics=False),
+        Report(
+            "campaigns",
+            "campaigns.list",
+            m.Campaign,
+            (),
+            (),
+            accepts_metrics=False,
+            key=("campaignId",),
+        ),
         Report(
             "campaigns-performance",
             "campaigns.performance",
@@ -79,6 +161,7 @@ REPORTS: dict[str, Report] = {
             cat.CAMPAIGN,
             cat.CAMPAIGN_DEFAULT,
             sortable=cat.CAMPAIGN_SORT,
+            key=("campaignId",),
         ),
         Report(
             "platforms-performance",
@@ -87,6 +170,7 @@ REPORTS: dict[str, Report] = {
             cat.PLATFORM,
             cat.PLATFORM_DEFAULT,
             sortable=cat.PLATFORM,
+            key=("platform", "contentType"),
         ),
         Report(
             "platforms-roi",
@@ -96,6 +180,8 @@ REPORTS: dict[str, Report] = {
             cat.ROI,
             paginated=False,
             accepts_metrics=False,
+            key=("platform",),
+            single_row=True,
         ),
         Report(
             "creators-performance",
@@ -104,6 +190,7 @@ REPORTS: dict[str, Report] = {
             cat.CREATOR,
             cat.CREATOR_DEFAULT,
             sortable=cat.CREATOR,
+            key=("creatorId",),
         ),
         Report(
             "posts-performance",
@@ -113,6 +200,7 @@ REPORTS: dict[str, Report] = {
             cat.POST_DEFAULT,
             metrics_in=None,
             sortable=cat.POST_SORT,
+            key=("postId",),
         ),
     )
 }
@@ -175,8 +263,16 @@ def _hints(model: type[Any]) -> dict[str, Any]:
     return typing.get_type_hints(model, globalns=namespace)
 
 
+def column_name(path: Sequence[str], dotted: bool = False) -> str:
+    """The name of the column at ``path``: :func:`flat_name`, or the older dotted style."""
+    return ".".join(path) if dotted else flat_name(path)
+
+
 def model_columns(
-    model: type[Any], skip: frozenset[str] = frozenset(), prefix: tuple[str, ...] = ()
+    model: type[Any],
+    skip: frozenset[str] = frozenset(),
+    prefix: tuple[str, ...] = (),
+    dotted: bool = False,
 ) -> list[Column]:
     """Columns of every non-metric field of a model, nested objects flattened."""
     hints = _hints(model)
@@ -190,9 +286,9 @@ def model_columns(
         kind, nested = _kind(hints[field.name])
         path = (*prefix, key)
         if nested is not None:
-            out.extend(model_columns(nested, frozenset(), path))
+            out.extend(model_columns(nested, frozenset(), path, dotted))
         else:
-            out.append(Column(".".join(path), path, kind))
+            out.append(Column(column_name(path, dotted), path, kind))
     return out
 
 
@@ -202,16 +298,37 @@ def metric_list(report: Report, requested: Sequence[str] | None) -> tuple[str, .
     return tuple(dict.fromkeys(requested))
 
 
-def columns(report: Report, metrics: Sequence[str]) -> list[Column]:
-    """The export columns of a report for the given metrics, in a stable order."""
+def columns(report: Report, metrics: Sequence[str], *, dotted: bool = False) -> list[Column]:
+    """The export columns of a report for the given metrics, in a stable order.
+
+    Metric columns are named after the metric alone (``metrics.postsCount`` is
+    ``posts_count``); single-row reports start with the filter columns.
+    """
+    context = (
+        [
+            Column(column_name(("filter", name), dotted), ("filter", name), kind)
+            for name, kind in FILTER_COLUMNS
+        ]
+        if report.single_row
+        else []
+    )
     if report.metrics_in == "":
         fixed: list[Column] = []
     else:
         fixed = model_columns(
-            report.model, frozenset(report.metrics) if report.metrics_in is None else frozenset()
+            report.model,
+            frozenset(report.metrics) if report.metrics_in is None else frozenset(),
+            dotted=dotted,
         )
     where: tuple[str, ...] = () if not report.metrics_in else (report.metrics_in,)
-    return fixed + [Column(name, (*where, name), "float") for name in metrics]
+    return (
+        context
+        + fixed
+        + [
+            Column(name if dotted else flat_name((name,)), (*where, name), metric_kind(name))
+            for name in metrics
+        ]
+    )
 
 
 def value_at(row: Any, path: tuple[str, ...]) -> Any:
@@ -222,16 +339,56 @@ def value_at(row: Any, path: tuple[str, ...]) -> Any:
     return row
 
 
-def flatten(rows: Iterable[Row], cols: list[Column]) -> Iterator[list[Any]]:
-    """Each JSON row as a list of column values (JSON columns encoded)."""
+Replaced = Callable[[Row, "Column"], None]
+"""Told of a row and column whose text could not be encoded and had characters replaced."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, only ever a lone one
+
+
+def clean_text(value: str) -> str | None:
+    """``value`` with lone surrogates replaced by U+FFFD, or None when it was clean."""
+    if value.isascii():
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", value)
+    return None
+
+
+def flatten(
+    rows: Iterable[Row], cols: list[Column], on_replaced: Replaced | None = None
+) -> Iterator[list[Any]]:
+    """Each JSON row as a list of column values (JSON columns encoded).
+
+    Whole-valued numbers in ``int`` columns become ints (``3.0`` -> ``3``); text that cannot
+    be encoded (a lone surrogate) has those characters replaced by U+FFFD, and
+    ``on_replaced(row, column)`` is told.
+    """
     for row in rows:
         values = []
         for col in cols:
             value = value_at(row, col.path)
             if col.kind == "json" and value is not None:
                 value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+            if isinstance(value, str):
+                cleaned = clean_text(value)
+                if cleaned is not None:
+                    value = cleaned
+                    if on_replaced is not None:
+                        on_replaced(row, col)
+            elif col.kind == "int" and isinstance(value, float) and value.is_integer():
+                value = int(value)
             values.append(value)
         yield values
+
+
+def row_key(report: Report, row: Row) -> str:
+    """How messages name a row: ``postId=123``, or ``the summary row`` without a key."""
+    if not report.key:
+        return "the summary row"
+    return ", ".join(f"{name}={value_at(row, (name,))}" for name in report.key)
 
 
 _ISO_Z = re.compile(r"Z$")
@@ -241,9 +398,16 @@ def parse_datetime(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(_ISO_Z.sub("+00:00", value))
 
 
+def _whole(value: Any) -> int:
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(value)
+
+
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "datetime": lambda v: parse_datetime(v) if isinstance(v, str) else v,
     "date": lambda v: dt.date.fromisoformat(v) if isinstance(v, str) else v,
-    "int": lambda v: int(v) if v is not None else None,
-    "float": lambda v: float(v) if v is not None else None,
+    "int": _whole,
+    "float": float,
 }
+"""Column kind -> conversion of a JSON value to the Python value Arrow stores (not None)."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
 import re
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
@@ -30,6 +31,7 @@ EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_API = 4
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for `yes | head`
 ENV_KEYS = (
     "LATER_REPORTING_CLIENT_ID",
     "LATER_REPORTING_CLIENT_SECRET",
@@ -44,15 +46,89 @@ class UsageProblem(Exception):
     """Bad input found by the command itself: one line, exit 2."""
 
 
+def printable(text: str) -> str:
+    """``text`` with control and format characters escaped (``\\x1b``, ``\\n``, ``\\u202e``),
+    so text from a server or a file name cannot forge lines or terminal escapes."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
 def fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {printable(message)}", err=True)
     raise SystemExit(code)
 
 
+def warn(message: str) -> None:
+    click.echo(f"warning: {printable(message)}", err=True)
+
+
+def suggest(name: str, valid: Sequence[str]) -> str:
+    """``"; did you mean X?"`` for the nearest valid names, or ``""``."""
+    close = difflib.get_close_matches(name, list(valid), n=3, cutoff=0.6)
+    if not close:
+        by_case = [v for v in valid if v.lower() == name.lower()]
+        close = by_case
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
+class ChoiceWithHints(click.Choice):  # type: ignore[type-arg]  # generic only in newer click
+    """A ``click.Choice`` whose error adds "did you mean ..." for a near miss."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            hint = suggest(str(value), [str(c) for c in self.choices])
+            if not hint:
+                raise
+            raise click.BadParameter(f"{exc.message}{hint}", ctx, param) from None
+
+
+# Python argument names in SDK messages, and the flag a command-line user types instead.
+FLAGS = {
+    "client_id": "--client-id",
+    "client_secret": "--client-secret-stdin",
+    "base_url": "--base-url",
+    "max_retries": "--max-retries",
+    "concurrency": "--concurrency",
+    "instance_ids": "--instance-id",
+    "campaign_ids": "--campaign-id",
+    "platforms": "--platform",
+    "content_types": "--content-type",
+    "date_basis": "--date-basis",
+    "sort_property": "--sort-property",
+    "sort_direction": "--sort-direction",
+    "granularity": "--granularity",
+    "page_size": "--page-size",
+    "max_items": "--max-items",
+    "metrics": "--metrics",
+    "start": "--start",
+    "end": "--end",
+}
+_PYTHON_NAME = re.compile(r"\b(?:pass )?(" + "|".join(k for k in FLAGS if "_" in k) + r")\b=?")
+
+
+def for_people(error: Exception) -> str:
+    """An SDK message in command-line words: flags, not Python arguments."""
+    text = str(error)
+    parameter = getattr(error, "parameter", None)
+    if parameter in FLAGS and text.startswith(f"{parameter}:"):
+        text = FLAGS[parameter] + text[len(parameter) :]
+    elif text.startswith("concurrency "):
+        text = "--" + text
+    return _PYTHON_NAME.sub(
+        lambda m: ("give " if m.group().startswith("pass ") else "") + FLAGS[m.group(1)], text
+    )
+
+
 def read_env_file(path: Path) -> dict[str, str]:
-    """``KEY=VALUE`` lines (``export`` prefix, quotes and comments allowed)."""
+    """``KEY=VALUE`` lines (``export`` prefix, quotes and comments allowed; a UTF-8 byte
+    order mark, as some Windows editors write, is fine)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise UsageProblem(f"cannot read env file {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
@@ -94,16 +170,66 @@ def credentials(
         secret = sys.stdin.readline().rstrip("\r\n")
         if not secret:
             raise UsageProblem("--client-secret-stdin: nothing was read from standard input")
+    cid = client_id or source.get("LATER_REPORTING_CLIENT_ID")
+    where = " (in the environment or an --env-file)"
+    if not cid or not cid.strip():
+        raise UsageProblem(
+            f"no client ID: give --client-id or set LATER_REPORTING_CLIENT_ID{where}"
+        )
+    if not secret:
+        raise UsageProblem(
+            "no client secret: set LATER_REPORTING_CLIENT_SECRET"
+            f"{where}, or pipe it in with --client-secret-stdin"
+        )
     return {
-        "client_id": client_id or source.get("LATER_REPORTING_CLIENT_ID"),
+        "client_id": cid,
         "client_secret": secret,
         "base_url": base_url or source.get("LATER_REPORTING_BASE_URL"),
     }
 
 
+def credential_options(command: F) -> F:
+    """The options every command that calls the API takes for its credentials."""
+    for option in reversed(
+        (
+            click.option(
+                "--env-file",
+                type=click.Path(path_type=Path),
+                help="Read LATER_REPORTING_* settings from a KEY=VALUE file.",
+            ),
+            click.option(
+                "--base-url",
+                help="API base URL (default: LATER_REPORTING_BASE_URL, else the public API).",
+            ),
+            click.option(
+                "--client-id", help="OAuth client id (default: LATER_REPORTING_CLIENT_ID)."
+            ),
+            click.option(
+                "--client-secret-stdin",
+                is_flag=True,
+                help="Read the client secret from standard input (default: "
+                "LATER_REPORTING_CLIENT_SECRET; never a flag, so it stays out of `ps`).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that exiting does not try to flush into a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout has no descriptor (captured): nothing to flush
+        pass
+
+
 def describe(error: APIError) -> str:
     text = str(error)
-    if isinstance(error, UnsupportedMetricError) and error.valid_metrics:
+    listed = "valid metrics" in text.lower()  # the server's detail may list them already
+    if isinstance(error, UnsupportedMetricError) and error.valid_metrics and not listed:
         text += f" [valid metrics: {', '.join(error.valid_metrics)}]"
     return text
 
@@ -123,13 +249,13 @@ def handle_errors(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted: no file was written", err=True)
             raise SystemExit(EXIT_INTERRUPTED) from None
-        except (
-            UsageProblem,
-            ValidationError,
-            ConfigurationError,
-            ValueError,
-            FileNotFoundError,
-        ) as exc:
+        except BrokenPipeError:
+            # The reader went away (`| head`): what it wanted was written; end quietly.
+            _quiet_stdout()
+            raise SystemExit(EXIT_BROKEN_PIPE) from None
+        except (ValidationError, ConfigurationError) as exc:
+            fail(for_people(exc), EXIT_USAGE)
+        except (UsageProblem, ValueError, FileNotFoundError) as exc:
             fail(str(exc), EXIT_USAGE)
         except (AuthenticationError, PermissionDeniedError) as exc:
             fail(describe(exc), EXIT_AUTH)
@@ -151,6 +277,7 @@ class Progress:
 
     def __init__(self, label: str, quiet: bool) -> None:
         self.label = label
+        self.quiet = quiet
         self.enabled = not quiet and sys.stderr.isatty()
         self.started = time.monotonic()
         self.last = 0.0
@@ -171,6 +298,16 @@ class Progress:
             text += f" rows, {rate:,.0f} rows/s"
         sys.stderr.write(text.ljust(79))
         sys.stderr.flush()
+
+    def waiting(self, seconds: float, reason: str) -> None:
+        """A wait the SDK announced: on the bar on a terminal, else one line on stderr."""
+        text = f"waiting {seconds:.0f} s: {printable(reason)}"
+        if self.enabled:
+            sys.stderr.write(f"\r{self.label}: {self.rows:,} rows, {text}".ljust(79))
+            sys.stderr.flush()
+            self.last = time.monotonic()
+        elif not self.quiet:
+            click.echo(text, err=True)
 
     def done(self) -> None:
         if self.enabled:

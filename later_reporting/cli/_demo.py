@@ -9,8 +9,8 @@ import click
 
 from later_reporting._client import Client
 from later_reporting._rows import REPORTS
-from later_reporting.cli._common import UsageProblem, handle_errors
-from later_reporting.cli._export import call_options, export_report
+from later_reporting.cli._common import Progress, UsageProblem, handle_errors
+from later_reporting.export import Output, call_options, export_report
 
 START, END = "2025-01-01", "2025-12-31"
 
@@ -23,7 +23,7 @@ def bar_chart(points: list[tuple[str, float]], width: int = 40) -> list[str]:
     ]
 
 
-@click.command()
+@click.command(short_help="Export every report from the built-in sandbox (no credentials).")
 @click.option(
     "--output",
     "-o",
@@ -35,7 +35,12 @@ def bar_chart(points: list[tuple[str, float]], width: int = 40) -> list[str]:
 @handle_errors
 def demo(output: Path) -> None:
     """Run the sandbox in-process and export every report to CSV and Parquet (no credentials,
-    no network)."""
+    no network), then print a short summary.
+
+    \b
+    Example:
+      later-reporting demo --output ./later-reporting-demo
+    """
     try:
         from later_reporting.sandbox import (
             DEMO_CLIENT_ID,
@@ -80,9 +85,13 @@ def demo(output: Path) -> None:
             )
             paths = [output / f"{name}.csv", output / f"{name}.parquet"]
             count = export_report(
-                client, report, options, [("csv", paths[0]), ("parquet", paths[1])], quiet=False
+                client,
+                report,
+                options,
+                [Output("csv", paths[0]), Output("parquet", paths[1])],
+                Progress(name, quiet=False),
             )
-            click.echo(f"  {name:<24} {count:>7,} rows")
+            click.echo(f"  {name:<24} {count:>7,} {'row' if count == 1 else 'rows'}")
             written.extend(paths)
         top_campaigns = list(
             client.campaigns.performance(

@@ -1,138 +1,110 @@
-"""`later-reporting export REPORT ...`: stream one report into CSV, JSON Lines or Parquet."""
+"""`later-reporting export REPORT ...`: flags in, one report out (the work is in `export/`)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Generator
+import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import click
 
+from later_reporting import _catalog as cat
+from later_reporting import _waits
 from later_reporting._client import Client
-from later_reporting._rows import REPORTS, Report, columns, flatten, metric_list
-from later_reporting.cli._common import Progress, UsageProblem, credentials, handle_errors
-from later_reporting.export import FORMATS, open_sink, write_rows
+from later_reporting._rows import REPORTS, Report
+from later_reporting.cli._common import (
+    ChoiceWithHints,
+    Progress,
+    UsageProblem,
+    credential_options,
+    credentials,
+    handle_errors,
+    suggest,
+    warn,
+)
+from later_reporting.export import (
+    FORMATS,
+    FORMULA_MODES,
+    ExportOptions,
+    Output,
+    call_options,
+    check_target,
+    export_report,
+    format_for,
+)
 
-DATED = frozenset(REPORTS) - {"campaigns"}
 
+def split_list(flag: str, values: tuple[str, ...]) -> list[str] | None:
+    """Comma-separated or repeated values; an empty one is refused, never dropped.
 
-def split_list(values: tuple[str, ...]) -> list[str] | None:
+    ``--instance-id ""`` (say, an unset shell variable) would otherwise silently widen the
+    export to every instance, and ``--metrics ,,`` would fall back to the defaults.
+    """
+    if not values:
+        return None
     items = [part.strip() for value in values for part in value.split(",")]
-    items = [item for item in items if item]
-    return items or None
+    if not all(items):
+        shown = ",".join(values) if any(values) else '""'
+        raise UsageProblem(
+            f"{flag} {shown}: an empty value (an unset shell variable?); "
+            f"name at least one value, or leave {flag} out"
+        )
+    return items
 
 
-def report_rows(
-    client: Client, report: Report, options: dict[str, Any], progress: Progress
-) -> Generator[dict[str, Any], None, None]:
-    """The report's rows as JSON dicts, streamed page by page."""
-    resource_name, method_name = report.method.split(".")
-    method = getattr(getattr(client, resource_name), method_name)
-    if not report.paginated:
-        result = method(**options)
-        rows = result if isinstance(result, list) else [result]
-        for count, row in enumerate(rows, start=1):
-            progress.update(count, len(rows))
-            yield row.to_dict()
+def check_names(flag: str, given: list[str] | None, valid: tuple[str, ...], what: str) -> None:
+    """Refuse an unknown name before any request, with the nearest valid ones."""
+    for name in given or ():
+        if name not in valid:
+            raise UsageProblem(
+                f"{flag}: {name!r} is not valid{' ' + what if what else ''}"
+                f"{suggest(name, valid)}; valid: {', '.join(valid)}"
+            )
+
+
+def check_dates(start: str | None) -> None:
+    """Warn when the whole range is in the future: the result can only be empty."""
+    if start is None:
         return
-    paginator = method(**options)
-    count = 0
-    with contextlib.closing(paginator.dicts()) as rows:
-        for row in rows:
-            count += 1
-            if count % 100 == 0:
-                progress.update(count, paginator.total_items)
-            yield row
-    progress.update(count, paginator.total_items)
+    try:
+        first = dt.date.fromisoformat(start)
+    except ValueError:
+        return  # the SDK's check names the problem
+    today = dt.datetime.now(dt.UTC).date()
+    if first > today:
+        warn(f"--start {start} is after today ({today} UTC): the report will be empty")
 
 
-def call_options(
-    report: Report,
-    *,
-    start: str | None,
-    end: str | None,
-    metrics: list[str] | None,
-    instance_ids: list[str] | None,
-    campaign_ids: list[int] | None,
-    platforms: list[str] | None,
-    content_types: list[str] | None,
-    date_basis: str | None,
-    sort_property: str | None,
-    sort_direction: str | None,
-    granularity: str | None,
-    page_size: int | None,
-    max_items: int | None,
-) -> dict[str, Any]:
-    """Keyword arguments of the report's SDK method; options that do not apply are errors."""
+EXPORT_HELP = (
+    """Export REPORT to CSV, JSON Lines or Parquet for a BI tool or warehouse.
 
-    def refuse(flag: str, value: object, allowed: bool) -> None:
-        if value is not None and not allowed:
-            raise UsageProblem(f"{flag} does not apply to the {report.name} report")
+Rows stream from the API to the file. The format follows the file name (.csv, .jsonl or
+.ndjson, .parquet); use --format with -o - (stdout). A regular file is replaced only when
+complete; devices, FIFOs and /dev/fd/N are written in place. Exit codes: 0 done,
+2 bad input, 3 credentials or access, 4 API or data error, 130 interrupted,
+141 the reader of stdout went away (as in `| head`).
 
-    dated = report.name in DATED
-    refuse("--start", start, dated)
-    refuse("--end", end, dated)
-    if dated and (start is None or end is None):
-        raise UsageProblem(f"the {report.name} report needs --start and --end (YYYY-MM-DD)")
-    refuse("--metrics", metrics, report.accepts_metrics)
-    refuse("--sort-property", sort_property, bool(report.sortable))
-    refuse("--sort-direction", sort_direction, bool(report.sortable))
-    refuse("--granularity", granularity, report.name == "timeseries")
-    refuse("--campaign-id", campaign_ids, dated)
-    refuse("--platform", platforms, dated)
-    refuse("--content-type", content_types, dated)
-    refuse("--date-basis", date_basis, dated)
-    refuse("--page-size", page_size, report.paginated)
-    refuse("--max-items", max_items, report.paginated)
-    options: dict[str, Any] = {"instance_ids": instance_ids}
-    if dated:
-        options.update(
-            start=start,
-            end=end,
-            campaign_ids=campaign_ids,
-            platforms=platforms,
-            content_types=content_types,
-            date_basis=date_basis,
-        )
-    if report.accepts_metrics:
-        options["metrics"] = list(metric_list(report, metrics))
-    if report.sortable:
-        options.update(sort_property=sort_property, sort_direction=sort_direction)
-    if report.name == "timeseries":
-        options["granularity"] = granularity
-    if report.paginated:
-        options["max_items"] = max_items
-        if page_size is not None:
-            options["page_size"] = page_size
-    return options
+REPORT is one of: """
+    + ", ".join(sorted(REPORTS))
+    + """.
+
+\b
+Example:
+  later-reporting export posts-performance --start 2025-01-01 --end 2025-01-31 \\
+      --metrics impressions,engagements -o posts.parquet
+"""
+)
 
 
-def export_report(
-    client: Client,
-    report: Report,
-    options: dict[str, Any],
-    outputs: list[tuple[str, Path | None]],
-    quiet: bool,
-) -> int:
-    """Write one report to every (format, path) in one pass; returns the row count."""
-    cols = columns(report, options.get("metrics") or report.default_metrics)
-    progress = Progress(report.name, quiet)
-    with contextlib.ExitStack() as stack:
-        sinks = [open_sink(fmt, path, cols, stack) for fmt, path in outputs]
-        rows = stack.enter_context(
-            contextlib.closing(report_rows(client, report, options, progress))
-        )
-        count = write_rows(flatten(rows, cols), sinks)
-    progress.done()
-    return count
-
-
-@click.command()
-@click.argument("report", type=click.Choice(sorted(REPORTS)))
+@click.command(help=EXPORT_HELP, short_help="Export one report to CSV, JSON Lines or Parquet.")
+@click.argument("report", type=ChoiceWithHints(sorted(REPORTS)), metavar="REPORT")
 @click.option("--start", help="First day, YYYY-MM-DD (inclusive, UTC).")
 @click.option("--end", help="Last day, YYYY-MM-DD (inclusive, UTC; at most two years).")
-@click.option("--instance-id", "instance_ids", multiple=True, help="Instance id (repeatable).")
+@click.option(
+    "--instance-id",
+    "instance_ids",
+    multiple=True,
+    help="Instance id (repeatable or comma-separated; default: every instance).",
+)
 @click.option(
     "--campaign-id",
     "campaign_ids",
@@ -140,28 +112,62 @@ def export_report(
     type=int,
     help="Campaign id (repeatable, at most 50).",
 )
-@click.option("--platform", "platforms", multiple=True, help="Platform (repeatable).")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    help=f"Platform (repeatable): {', '.join(cat.PLATFORM_CONTENT_TYPES)}.",
+)
 @click.option(
     "--content-type",
     "content_types",
     multiple=True,
-    help="Content type (repeatable; not with --platform).",
+    help="Content type (repeatable; not with --platform), e.g. instagram_reel.",
 )
-@click.option("--date-basis", type=click.Choice(["post_date", "performance_date"]))
-@click.option("--metrics", multiple=True, help="Metric names, comma-separated or repeated.")
-@click.option("--sort-property", help="Sort by this field.")
-@click.option("--sort-direction", type=click.Choice(["ASC", "DESC"]))
+@click.option(
+    "--date-basis",
+    type=ChoiceWithHints(["post_date", "performance_date"]),
+    help="Filter by publication day (post_date, the default) or by day of performance.",
+)
+@click.option(
+    "--metrics", multiple=True, help="Metric names, comma-separated or repeated (default set)."
+)
+@click.option("--sort-property", help="Sort by this field (sortable reports only).")
+@click.option(
+    "--sort-direction", type=ChoiceWithHints(["ASC", "DESC"]), help="Sort order (default DESC)."
+)
 @click.option(
     "--granularity",
-    type=click.Choice(["day", "week", "month", "quarter", "year"]),
+    type=ChoiceWithHints(["day", "week", "month", "quarter", "year"]),
     help="Bucket size of the timeseries report.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
-@click.option("--output", "-o", required=True, help="File to write, or - for stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=ChoiceWithHints(FORMATS),
+    help="csv, jsonl or parquet (default: from the file name, else csv).",
+)
+@click.option(
+    "--output", "-o", required=True, help="File to write, or - for stdout (CSV or JSON Lines)."
+)
+@click.option(
+    "--csv-formulas",
+    type=ChoiceWithHints(FORMULA_MODES),
+    default="escape",
+    show_default=True,
+    help="Text cells starting with = + - @ tab or CR: prefix ' so spreadsheets show them as "
+    "text (escape), or write them unchanged (keep). Numbers are never changed.",
+)
+@click.option(
+    "--dotted-names",
+    is_flag=True,
+    help="Deprecated: the older column names (creatorProfile.fullName, postsCount) instead "
+    "of creator_profile_full_name, posts_count. Goes away in the next release.",
+)
 @click.option("--page-size", type=int, help="Rows per request (1-100, default 100).")
 @click.option("--max-items", type=int, help="Stop after this many rows.")
 @click.option(
-    "--concurrency", type=int, default=4, show_default=True, help="Pages fetched at once."
+    "--concurrency", type=int, default=4, show_default=True, help="Pages fetched at once (1-64)."
 )
 @click.option(
     "--max-retries",
@@ -171,19 +177,8 @@ def export_report(
     envvar="LATER_REPORTING_MAX_RETRIES",
     help="Retries of a failed request (429, 5xx, timeouts, dropped connections).",
 )
-@click.option(
-    "--env-file",
-    type=click.Path(path_type=Path),
-    help="Read LATER_REPORTING_* settings from a KEY=VALUE file.",
-)
-@click.option("--base-url", help="API base URL (default: env or the public API).")
-@click.option("--client-id", help="OAuth client id (default: env).")
-@click.option(
-    "--client-secret-stdin",
-    is_flag=True,
-    help="Read the client secret from standard input (never from a flag).",
-)
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@credential_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no waits, no summary.")
 @handle_errors
 def export(
     report: str,
@@ -198,8 +193,10 @@ def export(
     sort_property: str | None,
     sort_direction: str | None,
     granularity: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str,
+    csv_formulas: str,
+    dotted_names: bool,
     page_size: int | None,
     max_items: int | None,
     concurrency: int,
@@ -210,18 +207,16 @@ def export(
     client_secret_stdin: bool,
     quiet: bool,
 ) -> None:
-    """Export REPORT to a file your BI tool reads (rows stream; the file appears only when
-    complete)."""
     spec = REPORTS[report]
     options = call_options(
         spec,
         start=start,
         end=end,
-        metrics=split_list(metrics),
-        instance_ids=split_list(instance_ids),
+        metrics=checked_metrics(spec, split_list("--metrics", metrics)),
+        instance_ids=split_list("--instance-id", instance_ids),
         campaign_ids=list(campaign_ids) or None,
-        platforms=split_list(platforms),
-        content_types=split_list(content_types),
+        platforms=split_list("--platform", platforms),
+        content_types=split_list("--content-type", content_types),
         date_basis=date_basis,
         sort_property=sort_property,
         sort_direction=sort_direction,
@@ -229,13 +224,36 @@ def export(
         page_size=page_size,
         max_items=max_items,
     )
-    target = None if output == "-" else Path(output)
-    if target is not None and target.is_dir():
-        raise UsageProblem(f"--output {output} is a folder; name a file")
-    if target is None and fmt == "parquet":
+    check_names("--platform", options.get("platforms"), tuple(cat.PLATFORM_CONTENT_TYPES), "")
+    check_names("--content-type", options.get("content_types"), cat.CONTENT_TYPES, "")
+    if sort_property is not None:
+        check_names("--sort-property", [sort_property], spec.sortable, f"for {spec.name}")
+    kind = format_for(output, fmt)
+    target = check_target(output)
+    if target is None and kind == "parquet":
         raise UsageProblem("Parquet cannot be written to stdout; give --output PATH")
+    check_dates(start)
+    if dotted_names:
+        warn("--dotted-names is deprecated and goes away in the next release")
     settings = credentials(env_file, base_url, client_id, client_secret_stdin)
-    with Client(concurrency=concurrency, max_retries=max_retries, **settings) as client:
-        count = export_report(client, spec, options, [(fmt, target)], quiet)
+    progress = Progress(spec.name, quiet)
+    with (
+        _waits.listening(progress.waiting),
+        Client(concurrency=concurrency, max_retries=max_retries, **settings) as client,
+    ):
+        count = export_report(
+            client,
+            spec,
+            options,
+            [Output(kind, target)],
+            progress,
+            ExportOptions(dotted_names=dotted_names, csv_formulas=csv_formulas, warn=warn),
+        )
     if target is not None and not quiet:
-        click.echo(f"wrote {count:,} rows to {target}", err=True)
+        click.echo(f"wrote {count:,} {'row' if count == 1 else 'rows'} to {target}", err=True)
+
+
+def checked_metrics(report: Report, metrics: list[str] | None) -> list[str] | None:
+    if metrics is not None and report.accepts_metrics:
+        check_names("--metrics", metrics, report.metrics, f"for the {report.name} report")
+    return metrics

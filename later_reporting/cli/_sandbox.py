@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import click
 
 from later_reporting.cli._common import EXIT_USAGE
 
 
-@click.command()
+@click.command(short_help="Serve the sandbox: the API locally, with demo credentials.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port, printed at start).",
+)
 @click.option("--seed", default=7, show_default=True, help="Dataset seed.")
 @click.option(
     "--token-lifetime",
@@ -60,7 +69,13 @@ def sandbox(
     fault_seed: int,
     cursor_paging: bool,
 ) -> None:
-    """Serve the sandbox: a faithful local Reporting API with demo credentials."""
+    """Serve the sandbox: a faithful local Reporting API with demo credentials
+    (demo-client / demo-secret), limited to 120 requests per minute unless --rate-limit 0.
+
+    \b
+    Example:
+      later-reporting sandbox --port 8000 --rate-limit 0
+    """
     try:
         import uvicorn
 
@@ -92,8 +107,39 @@ def sandbox(
         cursor_paging=cursor_paging,
     )
     app = create_app(config)
+    listener = bind(host, port)  # before saying anything: a busy port is an error, not a banner
+    bound = listener.getsockname()[1]
     click.echo(
-        f"Sandbox on http://{host}:{port}  (client id demo-client, client secret demo-secret)",
+        f"Sandbox on http://{host}:{bound}  (client id demo-client, client secret demo-secret)",
         err=True,
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    try:
+        server.run(sockets=[listener])
+    finally:
+        listener.close()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, or exit 2 saying why (say, the port is taken)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        click.echo(f"error: cannot bind to {host}: {exc.strerror}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    family, kind, proto, _, address = infos[0]
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+        listener.listen(2048)
+    except OSError as exc:
+        listener.close()
+        reason = (
+            "is already in use"
+            if exc.errno == errno.EADDRINUSE
+            else f"cannot be bound ({exc.strerror})"
+        )
+        click.echo(f"error: port {port} on {host} {reason}; pick another with --port", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    return listener

@@ -142,6 +142,7 @@ class Campaign:
     description: str | None
     status: str
     start: dt.datetime
+    days: int = 0  # how long a completed or archived campaign ran
 
 
 @dataclass(frozen=True)
@@ -196,21 +197,29 @@ def build_dataset(
     campaign_list = _campaigns(rng, campaigns)
     creator_list = _creators(rng, creators)
 
-    # Campaign popularity: the demo instances get most posts; seeded ids get their share.
+    # Campaign popularity: the demo instances get most posts; drafts have none.
     weights = rng.uniform(0.5, 1.5, len(campaign_list))
     for i, c in enumerate(campaign_list):
         if c.instance_id == "instance_xyz":
             weights[i] *= 0.6
+        if c.status == "draft":
+            weights[i] = 0.0
     campaign_idx = rng.choice(len(campaign_list), size=posts, p=weights / weights.sum())
     creator_idx = rng.integers(0, len(creator_list), size=posts)
     content_idx = rng.integers(0, len(CONTENT_TYPES), size=posts)
-    post_day = rng.integers(0, LAST_DAY + 1, size=posts)
+    # Every post falls inside its campaign: from its start to its end (AS_OF while live).
+    first_day, last_day = (
+        np.array(a, dtype=np.int64) for a in zip(*map(active_days, campaign_list), strict=True)
+    )
+    span = last_day[campaign_idx] - first_day[campaign_idx] + 1
+    post_day = first_day[campaign_idx] + np.floor(rng.random(posts) * span).astype(np.int64)
     # The seed campaigns post on Instagram and TikTok in 2024 and 2025 (the docs' examples).
     seeded = {c.campaign_id: i for i, c in enumerate(campaign_list)}
-    for cid in (1, 49761, 49802):
-        rows = np.flatnonzero(campaign_idx == seeded[cid])[:24]
+    for cid, days in ((1, [10, 200, 400, 600, 380, 700]), (49761, [14, 30, 45, 60, 75])):
+        index = seeded[cid]
+        rows = np.flatnonzero(campaign_idx == index)[:24]
         content_idx[rows] = np.resize([0, 1, 7, 2], rows.shape[0])
-        post_day[rows] = np.resize([10, 200, 400, 600, 380, 700], rows.shape[0])
+        post_day[rows] = first_day[index] + np.resize(days, rows.shape[0])
     order = np.lexsort((rng.integers(0, 86_400, size=posts), post_day))
     campaign_idx, creator_idx, content_idx, post_day = (
         a[order] for a in (campaign_idx, creator_idx, content_idx, post_day)
@@ -230,6 +239,18 @@ def build_dataset(
         instance_idx=instance_of_campaign[campaign_idx].astype(np.int64),
         totals=totals,
     )
+
+
+def active_days(campaign: Campaign) -> tuple[int, int]:
+    """First and last day (since EPOCH) a campaign's posts may fall on.
+
+    A live campaign runs from its start to ``AS_OF``; a completed or archived one ran for
+    ``campaign.days``; a draft has no posts at all.
+    """
+    first = (campaign.start.date() - EPOCH).days
+    if campaign.status == "live":
+        return first, LAST_DAY
+    return first, min(first + campaign.days - 1, LAST_DAY)
 
 
 def _campaigns(rng: np.random.Generator, count: int) -> list[Campaign]:
@@ -260,19 +281,24 @@ def _campaigns(rng: np.random.Generator, count: int) -> list[Campaign]:
         ),
     ]
     result = list(fixed)
+    taken = {c.campaign_id for c in fixed}
     statuses = ("live", "live", "completed", "draft", "archived")
     for i in range(count - len(fixed)):
         instance = INSTANCES[i % 3] if i % 5 else "instance_def"
         day = int(rng.integers(0, LAST_DAY - 30))
         theme = THEMES[i % len(THEMES)]
+        campaign_id = 49700 + i * 3
+        if campaign_id in taken:  # ids are unique: 49802 is the docs' draft
+            campaign_id += 1
         result.append(
             Campaign(
-                49700 + i * 3,
+                campaign_id,
                 f"{theme} {2024 + day // 366}",
                 instance,
                 None if i % 4 == 0 else f"{theme} with {int(rng.integers(5, 40))} creators",
                 statuses[i % len(statuses)],
                 dt.datetime.combine(EPOCH + dt.timedelta(days=day), dt.time(), tzinfo=dt.UTC),
+                int(rng.integers(30, 180)),
             )
         )
     return result

@@ -19,164 +19,172 @@ from later_reporting.cli import main
 START, END = "2025-01-01", "2025-01-31"
 PINNED = {
     "instances-performance": [
+        "filter_start",
+        "filter_end",
+        "filter_date_basis",
+        "filter_instance_ids",
         "engagements",
         "impressions",
-        "engagementRate",
-        "postsCount",
+        "engagement_rate",
+        "posts_count",
         "reach",
         "views",
-        "estimatedValueGenerated",
-        "estimatedContentCost",
-        "campaignsCost",
-        "returnOnInvestment",
+        "estimated_value_generated",
+        "estimated_content_cost",
+        "campaigns_cost",
+        "return_on_investment",
         "cpe",
         "cpm",
-        "paidEngagements",
-        "paidImpressions",
-        "paidEngagementRate",
-        "paidPostsCount",
-        "paidViews",
-        "paidAdSpend",
-        "paidReturnOnAdSpend",
-        "paidCpe",
-        "paidCpm",
-        "trackingLinksClicks",
-        "trackingLinksConversions",
-        "trackingLinksConversionValue",
-        "affiliateLinksClicks",
-        "affiliateLinksConversions",
-        "affiliateLinksSales",
+        "paid_engagements",
+        "paid_impressions",
+        "paid_engagement_rate",
+        "paid_posts_count",
+        "paid_views",
+        "paid_ad_spend",
+        "paid_return_on_ad_spend",
+        "paid_cpe",
+        "paid_cpm",
+        "tracking_links_clicks",
+        "tracking_links_conversions",
+        "tracking_links_conversion_value",
+        "affiliate_links_clicks",
+        "affiliate_links_conversions",
+        "affiliate_links_sales",
     ],
     "timeseries": [
-        "startDate",
-        "endDate",
+        "start_date",
+        "end_date",
         "clicks",
         "comments",
         "cpe",
         "cpm",
-        "engagementRate",
+        "engagement_rate",
         "engagements",
-        "estimatedValueGenerated",
+        "estimated_value_generated",
         "impressions",
         "likes",
-        "paidComments",
-        "paidEngagementRate",
-        "paidEngagements",
-        "paidImpressions",
-        "paidLikes",
-        "paidShares",
+        "paid_comments",
+        "paid_engagement_rate",
+        "paid_engagements",
+        "paid_impressions",
+        "paid_likes",
+        "paid_shares",
         "shares",
     ],
     "campaigns": [
-        "campaignId",
-        "campaignName",
-        "instanceId",
+        "campaign_id",
+        "campaign_name",
+        "instance_id",
         "description",
         "status",
-        "startDate",
-        "firstPostDate",
-        "lastPostDate",
+        "start_date",
+        "first_post_date",
+        "last_post_date",
     ],
     "campaigns-performance": [
-        "campaignId",
-        "campaignName",
-        "instanceId",
+        "campaign_id",
+        "campaign_name",
+        "instance_id",
         "description",
         "status",
-        "startDate",
-        "firstPostDate",
-        "lastPostDate",
+        "start_date",
+        "first_post_date",
+        "last_post_date",
         "engagements",
         "impressions",
         "reach",
-        "engagementRate",
-        "postsCount",
-        "influencersCount",
-        "estimatedValueGenerated",
-        "estimatedContentCost",
-        "estimatedRoi",
+        "engagement_rate",
+        "posts_count",
+        "influencers_count",
+        "estimated_value_generated",
+        "estimated_content_cost",
+        "estimated_roi",
         "cpe",
         "cpm",
-        "paidImpressions",
-        "paidEngagements",
-        "paidAdSpend",
-        "paidReturnOnAdSpend",
+        "paid_impressions",
+        "paid_engagements",
+        "paid_ad_spend",
+        "paid_return_on_ad_spend",
     ],
     "platforms-performance": [
         "platform",
-        "contentType",
+        "content_type",
         "engagements",
         "impressions",
         "reach",
         "views",
-        "engagementRate",
-        "postsCount",
-        "impressionsPerPost",
-        "engagementsPerPost",
-        "estimatedValueGenerated",
+        "engagement_rate",
+        "posts_count",
+        "impressions_per_post",
+        "engagements_per_post",
+        "estimated_value_generated",
         "cpe",
         "cpm",
-        "paidImpressions",
-        "paidEngagements",
-        "paidAdSpend",
-        "paidReturnOnAdSpend",
+        "paid_impressions",
+        "paid_engagements",
+        "paid_ad_spend",
+        "paid_return_on_ad_spend",
     ],
     "platforms-roi": [
+        "filter_start",
+        "filter_end",
+        "filter_date_basis",
+        "filter_instance_ids",
         "platform",
-        "valueOfLikes",
-        "valueOfComments",
-        "valueOfShares",
-        "valueOfImpressions",
-        "valueGenerated",
-        "estimatedContentCost",
-        "returnOnInvestment",
-        "paidAdSpend",
-        "paidReturnOnAdSpend",
+        "value_of_likes",
+        "value_of_comments",
+        "value_of_shares",
+        "value_of_impressions",
+        "value_generated",
+        "estimated_content_cost",
+        "return_on_investment",
+        "paid_ad_spend",
+        "paid_return_on_ad_spend",
     ],
     "creators-performance": [
-        "creatorId",
-        "creator.fullName",
-        "creator.profilePictureUrl",
-        "creator.profiles",
+        "creator_id",
+        "creator_full_name",
+        "creator_profile_picture_url",
+        "creator_profiles",
         "engagements",
         "impressions",
         "reach",
-        "engagementRate",
-        "postsCount",
-        "estimatedValueGenerated",
-        "estimatedContentCost",
-        "estimatedRoi",
+        "engagement_rate",
+        "posts_count",
+        "estimated_value_generated",
+        "estimated_content_cost",
+        "estimated_roi",
         "cpe",
         "cpm",
-        "paidEngagements",
-        "paidImpressions",
-        "affiliateLinksSales",
+        "paid_engagements",
+        "paid_impressions",
+        "affiliate_links_sales",
     ],
     "posts-performance": [
-        "postId",
-        "postDate",
-        "campaignId",
-        "creatorId",
-        "instanceId",
-        "contentType",
-        "contentUrl",
-        "contentImageUrl",
-        "creatorProfile.contentType",
-        "creatorProfile.fullName",
-        "creatorProfile.handleName",
-        "creatorProfile.profileImage",
-        "creatorProfile.profileLink",
+        "post_id",
+        "post_date",
+        "campaign_id",
+        "creator_id",
+        "instance_id",
+        "content_type",
+        "content_url",
+        "content_image_url",
+        "creator_profile_content_type",
+        "creator_profile_full_name",
+        "creator_profile_handle_name",
+        "creator_profile_profile_image",
+        "creator_profile_profile_link",
         "cpe",
         "cpm",
-        "engagementRate",
+        "engagement_rate",
         "engagements",
-        "estimatedValueGenerated",
+        "estimated_value_generated",
         "impressions",
-        "paidCpe",
-        "paidCpm",
-        "paidEngagementRate",
-        "paidEngagements",
-        "paidImpressions",
+        "paid_cpe",
+        "paid_cpm",
+        "paid_engagement_rate",
+        "paid_engagements",
+        "paid_impressions",
     ],
 }
 
@@ -209,7 +217,14 @@ def expected_rows(client: lr.Client, report: str) -> list[list[Any]]:
         if not isinstance(result, lr.Paginator)
         else list(result)
     )
-    return list(flatten((i.to_dict() for i in items), columns(spec, metric_list(spec, None))))
+    context = (
+        {"filter": {"start": START, "end": END, "dateBasis": "post_date", "instanceIds": None}}
+        if spec.single_row
+        else {}
+    )
+    return list(
+        flatten(({**i.to_dict(), **context} for i in items), columns(spec, metric_list(spec, None)))
+    )
 
 
 def normal(value: Any) -> Any:
@@ -283,16 +298,17 @@ def test_parquet_keeps_types(tmp_path: Path, env: dict[str, str]) -> None:
             "-o",
             str(target),
             "--metrics",
-            "views,impressions",
+            "views,impressions,engagementRate",
         ],
         env=env,
     )
     assert result.exit_code == 0, result.output
     schema = pq.read_schema(target)
-    assert str(schema.field("postId").type) == "int64"
-    assert str(schema.field("postDate").type) == "timestamp[ms, tz=UTC]"
-    assert str(schema.field("views").type) == "double"
-    assert schema.names[-2:] == ["views", "impressions"]  # metrics in the order requested
+    assert str(schema.field("post_id").type) == "int64"
+    assert str(schema.field("post_date").type) == "timestamp[ms, tz=UTC]"
+    assert str(schema.field("views").type) == "int64"  # a count
+    assert str(schema.field("engagement_rate").type) == "double"
+    assert schema.names[-3:] == ["views", "impressions", "engagement_rate"]  # order requested
     views = pq.read_table(target).column("views").to_pylist()
     assert None in views  # not available for photos: null, not 0
     ts = pq.read_table(tmp_path / "posts.parquet")
@@ -313,7 +329,7 @@ def test_parquet_keeps_types(tmp_path: Path, env: dict[str, str]) -> None:
         ],
         env=env,
     )
-    assert str(pq.read_schema(series).field("startDate").type) == "date32[day]"
+    assert str(pq.read_schema(series).field("start_date").type) == "date32[day]"
 
 
 def test_empty_result_still_has_its_header(tmp_path: Path, env: dict[str, str]) -> None:
@@ -351,7 +367,7 @@ def test_stdout_gets_only_data(env: dict[str, str]) -> None:
     )
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert all(json.loads(line)["campaignId"] for line in lines)
+    assert all(json.loads(line)["campaign_id"] for line in lines)
 
 
 def test_a_failure_mid_stream_leaves_no_file_and_the_earlier_file(
@@ -359,12 +375,12 @@ def test_a_failure_mid_stream_leaves_no_file_and_the_earlier_file(
 ) -> None:
     target = tmp_path / "posts.csv"
     target.write_text("yesterday\n")
-    import later_reporting.cli._export as export_module
+    import later_reporting.export._report as export_module
 
     real = export_module.flatten
 
-    def explode(rows: Any, cols: Any) -> Any:
-        for n, values in enumerate(real(rows, cols)):
+    def explode(rows: Any, cols: Any, on_replaced: Any = None) -> Any:
+        for n, values in enumerate(real(rows, cols, on_replaced)):
             if n == 250:
                 raise lr.APIConnectionError("connection dropped")
             yield values
@@ -410,7 +426,8 @@ def test_api_errors_exit_codes(tmp_path: Path, env: dict[str, str]) -> None:
         env=env,
     )
     assert restricted.exit_code == 4
-    assert "valid metrics:" in restricted.output and "impressions" in restricted.output
+    assert restricted.output.lower().count("valid metrics") == 1  # listed once
+    assert "impressions" in restricted.output
     wrong = CliRunner().invoke(
         main, ["auth", "check"], env={**env, "LATER_REPORTING_CLIENT_SECRET": "wrong"}
     )

@@ -81,7 +81,7 @@ def test_export_under_faults_equals_ground_truth(tmp_path: Path, soak: bool) -> 
         elapsed = time.monotonic() - started
     assert result.exit_code == 0, result.output
     table = pq.read_table(target)
-    ids = table.column("postId").to_pylist()
+    ids = table.column("post_id").to_pylist()
     expected = ground_truth(app, start, end)
     assert ids == expected  # same rows, same order
     assert len(ids) == len(set(ids))  # no duplicates
