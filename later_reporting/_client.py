@@ -14,8 +14,15 @@ import httpx
 
 from later_reporting import __version__, _seam
 from later_reporting._auth import BearerAuth, TokenManager
+from later_reporting._compression import CorruptBody
 from later_reporting._config import Settings, resolve
-from later_reporting._errors import APIConnectionError, APITimeoutError, ConfigurationError
+from later_reporting._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ConfigurationError,
+    LaterReportingError,
+    UnexpectedResponseError,
+)
 from later_reporting._logging import configure_from_env
 from later_reporting._ratelimit import RateBudget
 from later_reporting._resources import (
@@ -56,7 +63,9 @@ def _common(
     return settings, RateBudget(settings.rate_limit), RetryPolicy(settings.max_retries)
 
 
-def _translate(error: httpx.TransportError) -> APIConnectionError:
+def _translate(error: httpx.TransportError) -> LaterReportingError:
+    if isinstance(error, CorruptBody):  # the server answered, but with a body that won't decode
+        return UnexpectedResponseError(str(error))
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(f"request timed out: {error}")
     return APIConnectionError(f"connection failed: {type(error).__name__}: {error}")
