@@ -1,7 +1,10 @@
 """Authentication: the client-credentials exchange, the token cache, and the httpx auth flow.
 
-- A token is refreshed shortly before the ``exp`` of its JWT (skew: a tenth of its lifetime,
-  at most a minute). A token that is not a decodable JWT is used until a 401 says otherwise.
+- A token is refreshed shortly before it expires (a tenth of its lifetime early, at most a
+  minute). Its lifetime is the one the server granted, ``exp - iat``, counted from when it
+  arrived, so a local clock that disagrees with the server's neither makes every request
+  fetch a new token nor keeps a dead one; without ``iat`` it expires at ``exp`` by the local
+  clock. A token that is not a decodable JWT is used until a 401 says otherwise.
 - Single flight: however many threads or tasks find the token stale, one request fetches it.
 - On a 401 the token is dropped only if it is still the one that failed
   (compare-and-invalidate), and the request is replayed once with a fresh token.
@@ -53,12 +56,14 @@ def jwt_expiry(token: str) -> tuple[float | None, float | None]:
 
 
 def make_token(value: str, fetched_at: float) -> Token:
+    """The token received at ``fetched_at`` (local epoch seconds), with local expiry times."""
     iat, exp = jwt_expiry(value)
     if exp is None:
         return Token(value, None, None)
     lifetime = exp - (iat if iat is not None else fetched_at)
+    expires = fetched_at + lifetime  # the server's clock cancels out of exp - iat
     skew = min(MAX_SKEW, max(lifetime, 0.0) * 0.1)
-    return Token(value, exp - skew, exp)
+    return Token(value, expires - skew, expires)
 
 
 class TokenManager:
