@@ -81,8 +81,7 @@ class BodyDecoder:
         codings = [c.strip().lower() for c in header.split(",")]
         codings = [c for c in codings if c and c != "identity"]
         unknown = [c for c in codings if c not in _WBITS]
-        if unknown:
-            response.close()
+        if unknown:  # the reader closes the response
             raise UnexpectedResponseError(
                 f"the response is compressed with {', '.join(unknown)!s}, which the SDK does "
                 f"not decode (it asks for {ACCEPT_ENCODING})",

@@ -37,8 +37,7 @@ def _deadline(request: httpx.Request) -> float | None:
 
 
 def _check_size(size: int, limit: int, response: httpx.Response) -> None:
-    if size > limit:
-        response.close()
+    if size > limit:  # the caller closes the response (sync or async)
         raise UnexpectedResponseError(
             f"the response body is larger than {limit} bytes; refusing to read it", response
         )
@@ -147,10 +146,10 @@ class RetryTransport(httpx.BaseTransport):
             attempt += 1
 
     def _read(self, response: httpx.Response, request: httpx.Request) -> None:
-        body = _Body(response, request, self.policy.max_response_bytes)
-        if body.done:
-            return
         try:
+            body = _Body(response, request, self.policy.max_response_bytes)
+            if body.done:
+                return
             for chunk in response.iter_raw():
                 body.feed(chunk)
         finally:
@@ -203,10 +202,10 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             attempt += 1
 
     async def _read(self, response: httpx.Response, request: httpx.Request) -> None:
-        body = _Body(response, request, self.policy.max_response_bytes)
-        if body.done:
-            return
         try:
+            body = _Body(response, request, self.policy.max_response_bytes)
+            if body.done:
+                return
             async for chunk in response.aiter_raw():
                 body.feed(chunk)
         finally:

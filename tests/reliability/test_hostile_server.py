@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from typing import Any
 
 import pytest
 
@@ -10,17 +12,35 @@ import later_reporting as lr
 from tests.reliability.hostile import gzip_bomb, serve_hostile
 
 
-def run(behaviour: str, **kwargs: object) -> tuple[Exception, float, int]:
-    with (
-        serve_hostile(behaviour) as server,
-        lr.Client(
-            base_url=server.base_url, client_id="c", client_secret="s", rate_limit=None, **kwargs
-        ) as client,
-    ):  # type: ignore[arg-type]
+def run(behaviour: str, kind: str = "sync", **kwargs: Any) -> tuple[Exception, float, int]:
+    with serve_hostile(behaviour) as server:
+        options: dict[str, Any] = {
+            "base_url": server.base_url,
+            "client_id": "c",
+            "client_secret": "s",
+            "rate_limit": None,
+            **kwargs,
+        }
+
+        def call() -> None:
+            if kind == "sync":
+                with lr.Client(**options) as client:
+                    list(client.instances.list())
+                return
+
+            async def main() -> None:
+                async with lr.AsyncClient(**options) as client:
+                    [i async for i in client.instances.list()]
+
+            asyncio.run(main())
+
         started = time.monotonic()
         with pytest.raises(lr.LaterReportingError) as info:
-            list(client.instances.list())
+            call()
         return info.value, time.monotonic() - started, len(server.report_requests)
+
+
+KINDS = pytest.mark.parametrize("kind", ["sync", "async"])
 
 
 @pytest.mark.parametrize(
@@ -38,16 +58,18 @@ def run(behaviour: str, **kwargs: object) -> tuple[Exception, float, int]:
         ("brotli", lr.UnexpectedResponseError, "compressed with br, which the SDK does not"),
     ],
 )
-def test_malformed_answers(behaviour: str, error: type[Exception], message: str) -> None:
-    raised, _, requests = run(behaviour)
+@KINDS
+def test_malformed_answers(behaviour: str, error: type[Exception], message: str, kind: str) -> None:
+    raised, _, requests = run(behaviour, kind)
     assert type(raised) is error
     assert message in str(raised)
     retried = behaviour in ("html-error", "short-body", "corrupt-gzip", "cut-gzip")
     assert requests == (3 if retried else 1)
 
 
-def test_huge_body_is_refused_without_reading_it_all() -> None:
-    raised, elapsed, _ = run("huge")
+@KINDS
+def test_huge_body_is_refused_without_reading_it_all(kind: str) -> None:
+    raised, elapsed, _ = run("huge", kind)
     assert isinstance(raised, lr.UnexpectedResponseError)
     assert "larger than" in str(raised)
     assert elapsed < 10
@@ -62,9 +84,10 @@ def test_gzip_body_is_decoded() -> None:
     assert server.requests[-1].startswith("GET /v2/instances")
 
 
-def test_gzip_bomb_is_refused_by_its_decoded_size() -> None:
+@KINDS
+def test_gzip_bomb_is_refused_by_its_decoded_size(kind: str) -> None:
     assert len(gzip_bomb()) < 1024 * 1024  # 128 MiB decoded, twice the 64 MiB cap
-    raised, _, requests = run("gzip-bomb")
+    raised, _, requests = run("gzip-bomb", kind)
     assert isinstance(raised, lr.UnexpectedResponseError)
     assert f"larger than {64 * 1024 * 1024} bytes" in str(raised)
     assert requests == 1
