@@ -25,7 +25,7 @@ def jwt(lifetime: float = 3600, *, sub: str = "demo", nonce: int = 0) -> str:
     return ".".join(
         [
             part({"alg": "HS256"}),
-            part({"sub": sub, "iat": now, "exp": now + lifetime, "n": nonce}),
+            part({"sub": sub, "iat": int(now), "exp": now + lifetime, "n": nonce}),
             "sig",
         ]
     )

@@ -13,6 +13,7 @@ import pytest
 import respx
 
 import later_reporting as lr
+from later_reporting._auth import make_token
 from tests.unit.helpers import BASE, async_client, jwt, sync_client, token_route
 
 OK = {
@@ -62,6 +63,13 @@ def signed(claims: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
     return f"{part({'alg': 'HS256'})}.{part(claims)}.sig"
+
+
+def test_clocks_that_agree_keep_the_exact_exp() -> None:
+    now = time.time()
+    # iat rounded down to the second, as many servers (and the sandbox) write it
+    token = make_token(signed({"iat": int(now), "exp": now + 2}), now + 0.05)
+    assert token.expires_at == now + 2
 
 
 @KINDS
