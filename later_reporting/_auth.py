@@ -1,7 +1,11 @@
 """Authentication: the client-credentials exchange, the token cache, and the httpx auth flow.
 
-- A token is refreshed shortly before the ``exp`` of its JWT (skew: a tenth of its lifetime,
-  at most a minute). A token that is not a decodable JWT is used until a 401 says otherwise.
+- A token is refreshed shortly before it expires (a tenth of its lifetime early, at most a
+  minute). It expires at its ``exp`` when the local clock agrees with the server's (receipt
+  within :data:`CLOCK_TOLERANCE` of ``iat``); when they disagree, the lifetime the server
+  granted, ``exp - iat``, is counted from receipt instead, so clock skew neither makes every
+  request fetch a new token nor keeps a dead one. A token that is not a decodable JWT is
+  used until a 401 says otherwise.
 - Single flight: however many threads or tasks find the token stale, one request fetches it.
 - On a 401 the token is dropped only if it is still the one that failed
   (compare-and-invalidate), and the request is replayed once with a fresh token.
@@ -22,6 +26,9 @@ import httpx
 from later_reporting._logging import logger
 
 MAX_SKEW = 60.0
+# How far receipt time may trail ``iat`` (latency, ``iat`` rounded down to the second) before
+# the local clock is taken to disagree with the server's.
+CLOCK_TOLERANCE = 5.0
 MAX_REPLAYS = 3
 
 
@@ -53,12 +60,18 @@ def jwt_expiry(token: str) -> tuple[float | None, float | None]:
 
 
 def make_token(value: str, fetched_at: float) -> Token:
+    """The token received at ``fetched_at`` (local epoch seconds), with local expiry times."""
     iat, exp = jwt_expiry(value)
     if exp is None:
         return Token(value, None, None)
     lifetime = exp - (iat if iat is not None else fetched_at)
+    expires = exp
+    if iat is not None and abs(fetched_at - iat) > CLOCK_TOLERANCE:
+        # The clocks disagree: count the granted lifetime from receipt instead (the
+        # server's clock cancels out of exp - iat).
+        expires = fetched_at + lifetime
     skew = min(MAX_SKEW, max(lifetime, 0.0) * 0.1)
-    return Token(value, exp - skew, exp)
+    return Token(value, expires - skew, expires)
 
 
 class TokenManager:

@@ -1,8 +1,9 @@
 """``Client`` and ``AsyncClient``: configuration, the pooled httpx client, and sending.
 
-Each client owns one httpx client whose auth is :class:`BearerAuth` and whose transport is
-the retrying, rate-budgeted wrapper of the user's transport (or httpx's default, with TLS
-verification on).
+Each client owns one httpx client whose auth is :class:`BearerAuth` and whose every route
+goes through the retrying, rate-budgeted transport: around httpx's default (TLS verification
+on, proxies from the environment or ``proxy=``), the user's ``transport=``, or the user's own
+``http_client=`` (see ``_http``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,21 @@ from typing import Any, Literal
 import httpx
 
 from later_reporting import __version__, _seam
+from later_reporting import _validation as v
 from later_reporting._auth import BearerAuth, TokenManager
+from later_reporting._compression import CorruptBody
 from later_reporting._config import Settings, resolve
-from later_reporting._errors import APIConnectionError, APITimeoutError, ConfigurationError
+from later_reporting._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ClientClosedError,
+    ConfigurationError,
+    LaterReportingError,
+    UnexpectedResponseError,
+)
+from later_reporting._http import async_options, sync_options
 from later_reporting._logging import configure_from_env
+from later_reporting._proxies import ProxyTypes
 from later_reporting._ratelimit import RateBudget
 from later_reporting._resources import (
     AsyncCampaigns,
@@ -31,7 +43,7 @@ from later_reporting._resources import (
     Posts,
 )
 from later_reporting._seam import Operation
-from later_reporting._transport import AsyncRetryTransport, RetryPolicy, RetryTransport
+from later_reporting._transport import RetryPolicy
 
 USER_AGENT = f"later-reporting-python/{__version__}"
 DriftPolicy = Literal["raise", "warn"]
@@ -56,7 +68,9 @@ def _common(
     return settings, RateBudget(settings.rate_limit), RetryPolicy(settings.max_retries)
 
 
-def _translate(error: httpx.TransportError) -> APIConnectionError:
+def _translate(error: httpx.TransportError) -> LaterReportingError:
+    if isinstance(error, CorruptBody):  # the server answered, but with a body that won't decode
+        return UnexpectedResponseError(str(error))
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(f"request timed out: {error}")
     return APIConnectionError(f"connection failed: {type(error).__name__}: {error}")
@@ -106,17 +120,37 @@ class _BaseClient:
         token = self._tokens.current
         return token.expires_at if token else None
 
+    def _check_open(self, http: httpx.Client | httpx.AsyncClient) -> None:
+        if http.is_closed:
+            raise ClientClosedError(
+                f"this {type(self).__name__} has been closed; create a new one "
+                "(or use it inside a with block and call it there)"
+            )
+
     def _token_kwargs(self) -> dict[str, Any]:
+        # The secret stays sealed (a Secret, then a body whose repr hides it): no local of
+        # this frame or the ones below shows it in a traceback that captures locals.
         return _seam.token_kwargs(
-            self._settings.client_id,
-            self._settings.client_secret.reveal(),
-            self._settings.total_timeout,
+            self._settings.client_id, self._settings.client_secret, self._settings.total_timeout
         )
 
     def _request_kwargs(
-        self, op: Operation, params: dict[str, Any], timeout: float | None
+        self, op: Operation, params: dict[str, Any], timeout: object
     ) -> dict[str, Any]:
-        return _seam.request_kwargs(op, params, timeout or self._settings.total_timeout)
+        seconds = v.call_timeout(timeout)
+        return _seam.request_kwargs(
+            op, params, self._settings.total_timeout if seconds is None else seconds
+        )
+
+
+def _jwt_of(response: httpx.Response) -> str:
+    try:
+        body = _seam.json_of(response, token_request=True)
+    except UnexpectedResponseError as error:
+        # Raised afresh so that the parser's frames (whose locals hold the body, and maybe a
+        # JWT) are not in its traceback.
+        raise UnexpectedResponseError(str(error), error.response) from None
+    return str(body["jwt"])
 
 
 class Client(_BaseClient):
@@ -134,6 +168,8 @@ class Client(_BaseClient):
         rate_limit: int | None = 120,
         on_drift: DriftPolicy = "raise",
         transport: httpx.BaseTransport | None = None,
+        proxy: ProxyTypes | None = None,
+        http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(
             client_id,
@@ -145,15 +181,13 @@ class Client(_BaseClient):
             rate_limit,
             on_drift,
         )
-        inner = transport or httpx.HTTPTransport(
-            verify=True, limits=httpx.Limits(max_connections=64)
-        )
+        options = sync_options(self._policy, self._budget, transport, proxy, http_client)
+        options["headers"]["User-Agent"] = USER_AGENT
         self._http = httpx.Client(
             base_url=self._settings.base_url,
             timeout=self._settings.timeout,
-            transport=RetryTransport(inner, self._policy, self._budget),
             auth=BearerAuth(self._tokens, fetch=self._fetch_token),
-            headers={"User-Agent": USER_AGENT},
+            **options,
         )
         self.instances = Instances(self)
         self.campaigns = Campaigns(self)
@@ -166,15 +200,17 @@ class Client(_BaseClient):
         return self._tokens.get(self._fetch_token).expires_at
 
     def _fetch_token(self) -> str:
+        self._check_open(self._http)
         kwargs = self._token_kwargs()
         try:
             response = self._http.request(**kwargs)
         except httpx.TransportError as error:
             raise _translate(error) from None
-        return str(_seam.json_of(response, token_request=True)["jwt"])
+        return _jwt_of(response)
 
     def _send(self, op: Operation, params: dict[str, Any], timeout: float | None) -> dict[str, Any]:
         kwargs = self._request_kwargs(op, params, timeout)
+        self._check_open(self._http)
         try:
             response = self._http.request(**kwargs)
         except httpx.TransportError as error:
@@ -211,6 +247,8 @@ class AsyncClient(_BaseClient):
         rate_limit: int | None = 120,
         on_drift: DriftPolicy = "raise",
         transport: httpx.AsyncBaseTransport | None = None,
+        proxy: ProxyTypes | None = None,
+        http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(
             client_id,
@@ -222,15 +260,13 @@ class AsyncClient(_BaseClient):
             rate_limit,
             on_drift,
         )
-        inner = transport or httpx.AsyncHTTPTransport(
-            verify=True, limits=httpx.Limits(max_connections=64)
-        )
+        options = async_options(self._policy, self._budget, transport, proxy, http_client)
+        options["headers"]["User-Agent"] = USER_AGENT
         self._http = httpx.AsyncClient(
             base_url=self._settings.base_url,
             timeout=self._settings.timeout,
-            transport=AsyncRetryTransport(inner, self._policy, self._budget),
             auth=BearerAuth(self._tokens, fetch_async=self._fetch_token),
-            headers={"User-Agent": USER_AGENT},
+            **options,
         )
         self.instances = AsyncInstances(self)
         self.campaigns = AsyncCampaigns(self)
@@ -243,17 +279,19 @@ class AsyncClient(_BaseClient):
         return (await self._tokens.get_async(self._fetch_token)).expires_at
 
     async def _fetch_token(self) -> str:
+        self._check_open(self._http)
         kwargs = self._token_kwargs()
         try:
             response = await self._http.request(**kwargs)
         except httpx.TransportError as error:
             raise _translate(error) from None
-        return str(_seam.json_of(response, token_request=True)["jwt"])
+        return _jwt_of(response)
 
     async def _send(
         self, op: Operation, params: dict[str, Any], timeout: float | None
     ) -> dict[str, Any]:
         kwargs = self._request_kwargs(op, params, timeout)
+        self._check_open(self._http)
         try:
             response = await self._http.request(**kwargs)
         except httpx.TransportError as error:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -15,6 +16,7 @@ DEFAULT_BASE_URL = "https://reporting.api.later.com"
 ENV_CLIENT_ID = "LATER_REPORTING_CLIENT_ID"
 ENV_CLIENT_SECRET = "LATER_REPORTING_CLIENT_SECRET"  # noqa: S105 - a variable name
 ENV_BASE_URL = "LATER_REPORTING_BASE_URL"
+API_VERSION_PREFIX = "/v2"  # every operation path starts with it
 
 
 class Secret:
@@ -43,21 +45,50 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def redact_url(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@`` (for messages and logs)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<an unparseable URL>"
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
+
+
 def check_base_url(url: str) -> str:
-    """``https://`` only, except for loopback hosts (the sandbox)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """``https://`` only, except for loopback hosts (the sandbox); no user name or password.
+
+    A trailing ``/v2`` is dropped: every operation path already starts with ``/v2`` and the
+    token endpoint ``/oauth/token`` sits beside it, so ``https://host/v2`` means ``https://host``.
+    """
+    shown = repr(redact_url(url))
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname
+    except ValueError:
+        raise ConfigurationError(f"base URL {shown} is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not hostname:
         raise ConfigurationError(
-            f"base URL {url!r} is not an http(s) URL with a host, e.g. {DEFAULT_BASE_URL}"
+            f"base URL {shown} is not an http(s) URL with a host, e.g. {DEFAULT_BASE_URL}"
         )
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
+    if "@" in parts.netloc:
         raise ConfigurationError(
-            f"base URL {url!r} uses http:// to a non-local host; use https:// "
+            f"base URL {shown} carries a user name or password; remove it (the API "
+            "authenticates with client_id and client_secret, and a password in a URL "
+            "ends up in logs)"
+        )
+    if parts.scheme == "http" and not is_loopback(hostname):
+        raise ConfigurationError(
+            f"base URL {shown} uses http:// to a non-local host; use https:// "
             "(plain http is allowed only for loopback hosts such as the sandbox)"
         )
     if parts.query or parts.fragment:
-        raise ConfigurationError(f"base URL {url!r} must not carry a query or fragment")
-    return url.strip().rstrip("/")
+        raise ConfigurationError(f"base URL {shown} must not carry a query or fragment")
+    path = parts.path.rstrip("/")
+    if path.lower().endswith(API_VERSION_PREFIX):
+        path = path[: -len(API_VERSION_PREFIX)]
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 @dataclass(frozen=True)
@@ -94,9 +125,14 @@ def resolve(
         http_timeout = timeout
         total = max(v for v in (timeout.read, timeout.connect, 30.0) if v is not None)
     else:
-        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        if (
+            not isinstance(timeout, int | float)
+            or isinstance(timeout, bool)
+            or not math.isfinite(timeout)
+            or timeout <= 0
+        ):
             raise ConfigurationError(
-                f"timeout must be a positive number of seconds, got {timeout!r}"
+                f"timeout must be a finite positive number of seconds, got {timeout!r}"
             )
         http_timeout = httpx.Timeout(float(timeout), connect=min(10.0, float(timeout)))
         total = float(timeout)

@@ -7,6 +7,7 @@ LaterReportingError
 │   └── QueryTooLargeError                   past the 500-page cap where splitting is unsafe
 ├── DriftError                               totalItems changed during one iteration
 ├── IncompleteResultError                    rows missing: short page, totals mismatch, cursor cycle
+├── ClientClosedError (also RuntimeError)    a call on a client after close()
 ├── APIConnectionError                       refused, reset or dropped connections
 │   └── APITimeoutError
 ├── UnexpectedResponseError                  not JSON, wrong content type, truncated, too large
@@ -27,6 +28,11 @@ LaterReportingError
 
 ``error_from_response`` picks the class from the problem ``type`` first (the ``ANL_`` codes,
 the older names, the token ``code`` member), then from the HTTP status.
+
+No secret is in reach of an error: the response an error carries is a copy whose request
+has no ``Authorization`` (or other credential) header and no body (the token request's body
+holds the client secret), and a successful token answer's body (the JWT) is dropped. Every
+error pickles as the same class with the same fields (``__reduce__`` skips ``__init__``).
 """
 
 from __future__ import annotations
@@ -37,10 +43,52 @@ from typing import Any
 import httpx
 
 REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "request-id", "x-correlation-id")
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a password
+
+
+def _restore(cls: type[LaterReportingError], args: tuple[Any, ...]) -> LaterReportingError:
+    error = cls.__new__(cls)
+    error.args = args
+    return error
 
 
 class LaterReportingError(Exception):
     """Base of every error raised by later-reporting."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuild without __init__ (whose arguments differ per class); the fields follow.
+        return (_restore, (type(self), self.args), dict(self.__dict__))
+
+
+def scrubbed(response: httpx.Response) -> httpx.Response:
+    """A copy of ``response`` safe to keep on an error: see the module docstring."""
+    try:
+        sent: httpx.Request | None = response.request
+    except RuntimeError:  # a response built by hand, with no request
+        sent = None
+    request = None
+    if sent is not None:
+        headers = [
+            (k, v) for k, v in sent.headers.raw if k.lower().decode() not in CREDENTIAL_HEADERS
+        ]
+        request = httpx.Request(sent.method, sent.url, headers=headers)
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        content = b""
+    if sent is not None and sent.url.path.endswith(TOKEN_PATH) and response.is_success:
+        content = b""
+    copy = httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        request=request,
+        extensions={
+            k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")
+        },
+    )
+    copy._content = content  # already decoded: not decoded again by the copy
+    return copy
 
 
 class ConfigurationError(LaterReportingError, ValueError):
@@ -69,6 +117,10 @@ class IncompleteResultError(LaterReportingError):
     a ``nextCursor`` that repeats. Rows would be missing or repeated, so the walk stops."""
 
 
+class ClientClosedError(LaterReportingError, RuntimeError):
+    """The client (or the ``http_client`` it was given) was closed before this call."""
+
+
 class APIConnectionError(LaterReportingError):
     """The request could not be completed: connection refused, reset or dropped."""
 
@@ -82,14 +134,14 @@ class UnexpectedResponseError(LaterReportingError):
 
     def __init__(self, message: str, response: httpx.Response | None = None) -> None:
         super().__init__(message)
-        self.response = response
+        self.response = scrubbed(response) if response is not None else None
 
 
 class APIError(LaterReportingError):
     """An error response from the API, with every member of its problem body."""
 
     def __init__(self, response: httpx.Response, problem: dict[str, Any]) -> None:
-        self.response = response
+        self.response = scrubbed(response)
         self.status_code = response.status_code
         self.type: str | None = _str(problem.get("type"))
         self.title: str | None = _str(problem.get("title"))

@@ -100,6 +100,7 @@ class _Resource:
     ) -> Paginator[Any]:
         op = OPERATIONS[name]
         query = _query(self._client, op, params, max_items, page_size, **sort)
+        v.call_timeout(timeout)  # checked now, not at the first page
         return Paginator(
             query, lambda p: self._client._send(op, p, timeout), self._client.concurrency
         )
@@ -120,6 +121,7 @@ class _AsyncResource:
     ) -> AsyncPaginator[Any]:
         op = OPERATIONS[name]
         query = _query(self._client, op, params, max_items, page_size, **sort)
+        v.call_timeout(timeout)  # checked now, not at the first page
         return AsyncPaginator(
             query, lambda p: self._client._send(op, p, timeout), self._client.concurrency
         )

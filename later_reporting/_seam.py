@@ -59,6 +59,7 @@ from later_reporting_api.models import (
 )
 from later_reporting_api.types import UNSET as UNSET  # re-exported for the paginator
 
+from later_reporting._config import Secret
 from later_reporting._errors import UnexpectedResponseError, error_from_response
 from later_reporting._transport import TOTAL_TIMEOUT
 
@@ -156,9 +157,23 @@ def request_kwargs(op: Operation, params: dict[str, Any], timeout: float) -> dic
     return kwargs
 
 
-def token_kwargs(client_id: str, client_secret: str, timeout: float) -> dict[str, Any]:
-    body = TokenRequest(client_id=client_id, client_secret=client_secret)
+class SealedBody(bytes):
+    """A request body holding a secret: httpx sends its bytes, a repr shows none of them.
+
+    So a traceback that captures locals (pytest ``--showlocals``, Sentry) cannot show the
+    client secret from the frames that build or send the token request."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} bytes: the token request body, not shown>"
+
+    __str__ = __repr__
+
+
+def token_kwargs(client_id: str, client_secret: Secret, timeout: float) -> dict[str, Any]:
+    """The token request, its JSON body sealed (see :class:`SealedBody`)."""
+    body = TokenRequest(client_id=client_id, client_secret=client_secret.reveal())
     kwargs: dict[str, Any] = create_token._get_kwargs(body=body)
+    kwargs["content"] = SealedBody(json.dumps(kwargs.pop("json")).encode())
     kwargs["extensions"] = {TOTAL_TIMEOUT: timeout}
     kwargs["timeout"] = timeout
     kwargs["auth"] = None

@@ -3,17 +3,21 @@
 They wrap the user's transport (or httpx's default). Each attempt reads the whole body
 inside the retry loop, so a connection dropped mid-body is retried like any other
 connection error, a body that drips past the request's total timeout is a timeout, and a
-body larger than ``max_response_bytes`` is refused.
+body larger than ``max_response_bytes`` is refused. Bodies are decoded as they arrive
+(gzip, deflate: see ``_compression``); the size cap applies to the decoded size, and a
+corrupt compressed body fails the attempt like a truncated one.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 
 from later_reporting import _retry
+from later_reporting._compression import ACCEPT_ENCODING, BodyDecoder
 from later_reporting._errors import UnexpectedResponseError, parse_retry_after
 from later_reporting._logging import logger
 from later_reporting._ratelimit import RateBudget
@@ -33,8 +37,7 @@ def _deadline(request: httpx.Request) -> float | None:
 
 
 def _check_size(size: int, limit: int, response: httpx.Response) -> None:
-    if size > limit:
-        response.close()
+    if size > limit:  # the caller closes the response (sync or async)
         raise UnexpectedResponseError(
             f"the response body is larger than {limit} bytes; refusing to read it", response
         )
@@ -52,6 +55,42 @@ def _declared_length(response: httpx.Response) -> int:
         return int(response.headers.get("content-length", "0"))
     except ValueError:
         return 0
+
+
+class _Body:
+    """One attempt's body: decoded as it arrives, within the size cap and the deadline.
+
+    The cap applies to the decoded size, checked after every decoded piece (at most
+    ``_compression.STEP`` bytes), so a small compressed body that would expand past the cap
+    is refused before it is expanded.
+    """
+
+    def __init__(self, response: httpx.Response, request: httpx.Request, limit: int) -> None:
+        self.response, self.request, self.limit = response, request, limit
+        self.deadline = _deadline(request)
+        _check_size(_declared_length(response), limit, response)
+        self.done = hasattr(response, "_content")  # an in-memory response (a mock): read
+        if self.done:
+            _check_size(len(response.content), limit, response)
+            return
+        self.decoder = BodyDecoder(response)
+        self.pieces: list[bytes] = []
+        self.size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        _check_deadline(self.deadline, self.request)
+        self._keep(self.decoder.feed(chunk))
+
+    def finish(self) -> None:
+        self._keep(self.decoder.finish())
+        self.response._content = b"".join(self.pieces)
+        _check_deadline(self.deadline, self.request)
+
+    def _keep(self, pieces: Iterator[bytes]) -> None:
+        for piece in pieces:
+            self.size += len(piece)
+            _check_size(self.size, self.limit, self.response)
+            self.pieces.append(piece)
 
 
 def _log(request: httpx.Request, outcome: str, attempt: int, started: float) -> None:
@@ -72,6 +111,7 @@ class RetryTransport(httpx.BaseTransport):
         self.inner, self.policy, self.budget = inner, policy, budget
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what _Body decodes
         attempt = 0
         while True:
             self.budget.acquire()
@@ -106,24 +146,15 @@ class RetryTransport(httpx.BaseTransport):
             attempt += 1
 
     def _read(self, response: httpx.Response, request: httpx.Request) -> None:
-        deadline = _deadline(request)
-        limit = self.policy.max_response_bytes
-        _check_size(_declared_length(response), limit, response)
-        if hasattr(response, "_content"):  # an in-memory response (e.g. a mock): already read
-            _check_size(len(response.content), limit, response)
-            return
-        chunks: list[bytes] = []
-        size = 0
         try:
+            body = _Body(response, request, self.policy.max_response_bytes)
+            if body.done:
+                return
             for chunk in response.iter_raw():
-                size += len(chunk)
-                _check_size(size, limit, response)
-                _check_deadline(deadline, request)
-                chunks.append(chunk)
+                body.feed(chunk)
         finally:
             response.close()
-        response._content = b"".join(chunks)
-        _check_deadline(deadline, request)
+        body.finish()
 
     def close(self) -> None:
         self.inner.close()
@@ -136,6 +167,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self.inner, self.policy, self.budget = inner, policy, budget
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what _Body decodes
         attempt = 0
         while True:
             await self.budget.acquire_async()
@@ -170,24 +202,15 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             attempt += 1
 
     async def _read(self, response: httpx.Response, request: httpx.Request) -> None:
-        deadline = _deadline(request)
-        limit = self.policy.max_response_bytes
-        _check_size(_declared_length(response), limit, response)
-        if hasattr(response, "_content"):  # an in-memory response (e.g. a mock): already read
-            _check_size(len(response.content), limit, response)
-            return
-        chunks: list[bytes] = []
-        size = 0
         try:
+            body = _Body(response, request, self.policy.max_response_bytes)
+            if body.done:
+                return
             async for chunk in response.aiter_raw():
-                size += len(chunk)
-                _check_size(size, limit, response)
-                _check_deadline(deadline, request)
-                chunks.append(chunk)
+                body.feed(chunk)
         finally:
             await response.aclose()
-        response._content = b"".join(chunks)
-        _check_deadline(deadline, request)
+        body.finish()
 
     async def aclose(self) -> None:
         await self.inner.aclose()

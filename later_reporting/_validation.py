@@ -7,6 +7,7 @@ The allowed values come from the generated enums, so they follow the spec.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable
 from enum import Enum
@@ -20,6 +21,24 @@ MAX_INSTANCE_IDS = 500
 MAX_ID_LENGTH = 256
 PAGE_SIZE_RANGE = (1, 100)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+LONG_YEAR = re.compile(r"0*[1-9][0-9]{4,}-[0-9]{2}-[0-9]{2}")
+
+
+def call_timeout(value: object) -> float | None:
+    """A per-call ``timeout``: ``None`` (the client's) or a finite number of seconds > 0."""
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValidationError(
+            "timeout",
+            f"must be a finite number of seconds > 0, or None for the client's; got {value!r}",
+        )
+    return float(value)
 
 
 def to_date(name: str, value: object) -> dt.date:
@@ -29,6 +48,8 @@ def to_date(name: str, value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
+        if LONG_YEAR.fullmatch(value):
+            raise ValidationError(name, f"{value!r}: years past {dt.MAXYEAR} are not supported")
         if not ISO_DATE.fullmatch(value):
             raise ValidationError(name, f"{value!r} is not a date in the format YYYY-MM-DD")
         try:
@@ -51,6 +72,8 @@ def date_range(start: object, end: object) -> tuple[dt.date, dt.date]:
     first, last = to_date("start", start), to_date("end", end)
     if first > last:
         raise ValidationError("end", f"end ({last}) is before start ({first})")
+    if first.year + 2 > dt.MAXYEAR:  # two years on is past the calendar: no end is too far
+        return first, last
     if last >= add_years(first, 2):
         latest = add_years(first, 2) - dt.timedelta(days=1)
         raise ValidationError(

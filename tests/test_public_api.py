@@ -16,6 +16,7 @@ PUBLIC = [
     "AuthenticationError",
     "BadRequestError",
     "Client",
+    "ClientClosedError",
     "ClientDisabled",
     "ConfigurationError",
     "DriftError",
@@ -76,6 +77,8 @@ CLIENT = [
     "rate_limit",
     "on_drift",
     "transport",
+    "proxy",
+    "http_client",
 ]
 
 

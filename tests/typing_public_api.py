@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import httpx
+
 import later_reporting as lr
 from later_reporting.models import PostPerformance, SortDirection, SummaryMetrics
 
@@ -50,6 +52,17 @@ async def async_usage() -> None:
             print(post.post_date)
         roi = await client.platforms.return_on_investment(start="2025-01-01", end="2025-01-31")
         print([row.platform for row in roi])
+
+
+def routes() -> None:
+    with lr.Client(client_id="id", client_secret="secret", proxy="http://proxy:3128") as client:
+        print(client.base_url)
+    with httpx.Client(verify=True) as http, lr.Client(http_client=http) as mine:
+        try:
+            mine.authenticate()
+        except lr.ClientClosedError as error:
+            print(error)
+    lr.AsyncClient(http_client=httpx.AsyncClient(), proxy=None)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,11 @@ from later_reporting.cli._common import EXIT_USAGE
 )
 @click.option("--fault-seed", default=0, help="Seed of the fault draws.")
 @click.option("--cursor-paging", is_flag=True, help="Page with limit/nextCursor, no totals.")
+@click.option(
+    "--no-compress",
+    is_flag=True,
+    help="Never gzip responses (by default they are gzipped when the client asks).",
+)
 def sandbox(
     host: str,
     port: int,
@@ -68,6 +73,7 @@ def sandbox(
     drop_rate: float,
     fault_seed: int,
     cursor_paging: bool,
+    no_compress: bool,
 ) -> None:
     """Serve the sandbox: a faithful local Reporting API with demo credentials
     (demo-client / demo-secret), limited to 120 requests per minute unless --rate-limit 0.
@@ -105,6 +111,7 @@ def sandbox(
         rate_limit=rate_limit or None,
         faults=faults,
         cursor_paging=cursor_paging,
+        compress=not no_compress,
     )
     app = create_app(config)
     listener = bind(host, port)  # before saying anything: a busy port is an error, not a banner

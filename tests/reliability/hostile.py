@@ -2,18 +2,22 @@
 
 It speaks just enough HTTP/1.1 over raw sockets to send responses no framework would send:
 truncated JSON, a body shorter than its Content-Length, HTML error pages, a 200 whose body
-is an error, a huge body, a body that drips one byte at a time. ``POST /oauth/token``
+is an error, a huge body, a body that drips one byte at a time, gzip that is corrupt, cut
+short or a bomb, a coding nobody asked for. ``POST /oauth/token``
 always succeeds, so a client gets as far as its first report call.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import gzip
 import json
 import socket
 import socketserver
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -70,6 +74,34 @@ def _slow_drip(sock: socket.socket) -> None:
             time.sleep(0.25)
 
 
+def _encoded(body: Callable[[], bytes], coding: str = "gzip") -> Writer:
+    def write(sock: socket.socket) -> None:
+        data = body()
+        head = _head("200 OK", "application/json", len(data), f"Content-Encoding: {coding}\r\n")
+        with contextlib.suppress(OSError):
+            sock.sendall(head + data)
+
+    return write
+
+
+PAGE = json.dumps(
+    {
+        "data": {"instanceIds": ["instance_abc"]},
+        "pagination": {"page": 1, "pageSize": 50, "totalPages": 1, "totalItems": 1},
+    }
+).encode()
+
+
+@functools.cache
+def gzip_bomb(decoded_mib: int = 128) -> bytes:
+    """``decoded_mib`` MiB of zeros after a JSON prefix, gzipped to about a thousandth."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    parts = [packer.compress(b'{"data": "')]
+    zeros = bytes(1 << 20)
+    parts += [packer.compress(zeros) for _ in range(decoded_mib)]
+    return b"".join(parts) + packer.flush()
+
+
 BEHAVIOURS: dict[str, Writer] = {
     "truncated-json": _complete(
         "200 OK", "application/json", b'{"data": {"instanceIds": ["instance_abc", "inst'
@@ -90,6 +122,11 @@ BEHAVIOURS: dict[str, Writer] = {
     "json-not-object": _complete("200 OK", "application/json", b'["instance_abc"]'),
     "huge": _huge,
     "slow-drip": _slow_drip,
+    "gzip": _encoded(lambda: gzip.compress(PAGE)),
+    "corrupt-gzip": _encoded(lambda: gzip.compress(PAGE)[:12] + b"not deflate at all" * 4),
+    "cut-gzip": _encoded(lambda: gzip.compress(PAGE)[:-12]),
+    "gzip-bomb": _encoded(gzip_bomb),
+    "brotli": _encoded(lambda: b"\x8b\x02\x80" + PAGE + b"\x03", "br"),
 }
 
 

@@ -252,6 +252,37 @@ SDK_CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),
 ]
 
+TIMEOUTS: list[object] = [-1, "5", float("inf"), float("nan"), 0, True]
+
+
+def with_timeout(kind: str, value: object) -> Call:
+    def call(c: lr.Client) -> object:
+        if kind == "paginated report":
+            return c.posts.performance(**D, timeout=value)  # type: ignore[arg-type]
+        return c.instances.performance(**D, metrics=["reach"], timeout=value)  # type: ignore[arg-type]
+
+    return call
+
+
+SDK_CASES += [
+    (
+        f"per-call timeout {value!r} on a {kind}",
+        with_timeout(kind, value),
+        lr.ValidationError,
+        f"timeout: must be a finite number of seconds > 0, or None for the client's; got {value!r}",
+    )
+    for value in TIMEOUTS
+    for kind in ("paginated report", "single report")
+]
+SDK_CASES += [
+    (
+        "a year past 9999",
+        lambda c: c.posts.performance(start="9999-06-01", end="10000-01-01"),
+        lr.ValidationError,
+        "end: '10000-01-01': years past 9999 are not supported",
+    ),
+]
+
 CONFIG_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("http to a public host", {"base_url": "http://reporting.api.later.com"}, "https://"),
     ("http to a private address", {"base_url": "http://10.0.0.5:8000"}, "https://"),
@@ -261,6 +292,17 @@ CONFIG_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("no client id", {"client_id": ""}, "no client ID"),
     ("no client secret", {"client_secret": ""}, "no client secret"),
     ("negative timeout", {"timeout": -1}, "timeout"),
+    ("infinite timeout", {"timeout": float("inf")}, "finite positive number of seconds"),
+    (
+        "password in the URL",
+        {"base_url": "https://u:pa55@x.test"},
+        "x.test' carries a user name or password",
+    ),
+    (
+        "user in the URL",
+        {"base_url": "https://u@x.test/v2"},
+        "x.test/v2' carries a user name or password",
+    ),
     ("negative retries", {"max_retries": -1}, "max_retries"),
     ("zero concurrency", {"concurrency": 0}, "concurrency"),
     ("zero rate limit", {"rate_limit": 0}, "rate_limit"),
@@ -292,6 +334,28 @@ def test_configuration_errors(
         lr.ConfigurationError, match=message.replace("(", r"\(").replace(")", r"\)")
     ):
         client(**kwargs)
+
+
+def test_a_password_in_the_base_url_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LATER_REPORTING_BASE_URL", "https://reporter:pa55word@x.test/v2")
+    with pytest.raises(lr.ConfigurationError) as info:
+        lr.Client(client_id="demo", client_secret="secret")
+    assert "pa55word" not in str(info.value)
+    result = CliRunner().invoke(
+        main,
+        ["auth", "check"],
+        env={"LATER_REPORTING_CLIENT_ID": "demo", "LATER_REPORTING_CLIENT_SECRET": "x"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "https://***@x.test/v2' carries a user name or password" in result.output
+    assert "pa55word" not in result.output
+
+
+def test_a_start_near_the_end_of_the_calendar_is_a_valid_range() -> None:
+    SENT.clear()
+    with client(max_retries=0) as c, pytest.raises(lr.ServerError):
+        list(c.posts.performance(start="9998-06-01", end="9999-12-31"))
+    assert [r.url.path for r in SENT] == ["/oauth/token"]  # validation passed; the mock refused
 
 
 def test_loopback_http_is_allowed() -> None:

@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from typing import Any
 
 import pytest
 
 import later_reporting as lr
-from tests.reliability.hostile import serve_hostile
+from tests.reliability.hostile import gzip_bomb, serve_hostile
 
 
-def run(behaviour: str, **kwargs: object) -> tuple[Exception, float, int]:
-    with (
-        serve_hostile(behaviour) as server,
-        lr.Client(
-            base_url=server.base_url, client_id="c", client_secret="s", rate_limit=None, **kwargs
-        ) as client,
-    ):  # type: ignore[arg-type]
+def run(behaviour: str, kind: str = "sync", **kwargs: Any) -> tuple[Exception, float, int]:
+    with serve_hostile(behaviour) as server:
+        options: dict[str, Any] = {
+            "base_url": server.base_url,
+            "client_id": "c",
+            "client_secret": "s",
+            "rate_limit": None,
+            **kwargs,
+        }
+
+        def call() -> None:
+            if kind == "sync":
+                with lr.Client(**options) as client:
+                    list(client.instances.list())
+                return
+
+            async def main() -> None:
+                async with lr.AsyncClient(**options) as client:
+                    [i async for i in client.instances.list()]
+
+            asyncio.run(main())
+
         started = time.monotonic()
         with pytest.raises(lr.LaterReportingError) as info:
-            list(client.instances.list())
+            call()
         return info.value, time.monotonic() - started, len(server.report_requests)
+
+
+KINDS = pytest.mark.parametrize("kind", ["sync", "async"])
 
 
 @pytest.mark.parametrize(
@@ -33,21 +53,44 @@ def run(behaviour: str, **kwargs: object) -> tuple[Exception, float, int]:
         ("json-not-object", lr.UnexpectedResponseError, "not an object"),
         ("html-error", lr.ServerError, "text/html, not problem+json"),
         ("short-body", lr.APIConnectionError, "connection failed"),
+        ("corrupt-gzip", lr.UnexpectedResponseError, "gzip response body is corrupt"),
+        ("cut-gzip", lr.UnexpectedResponseError, "gzip response body ends before its end"),
+        ("brotli", lr.UnexpectedResponseError, "compressed with br, which the SDK does not"),
     ],
 )
-def test_malformed_answers(behaviour: str, error: type[Exception], message: str) -> None:
-    raised, _, requests = run(behaviour)
+@KINDS
+def test_malformed_answers(behaviour: str, error: type[Exception], message: str, kind: str) -> None:
+    raised, _, requests = run(behaviour, kind)
     assert type(raised) is error
     assert message in str(raised)
-    retried = behaviour in ("html-error", "short-body")
+    retried = behaviour in ("html-error", "short-body", "corrupt-gzip", "cut-gzip")
     assert requests == (3 if retried else 1)
 
 
-def test_huge_body_is_refused_without_reading_it_all() -> None:
-    raised, elapsed, _ = run("huge")
+@KINDS
+def test_huge_body_is_refused_without_reading_it_all(kind: str) -> None:
+    raised, elapsed, _ = run("huge", kind)
     assert isinstance(raised, lr.UnexpectedResponseError)
     assert "larger than" in str(raised)
     assert elapsed < 10
+
+
+def test_gzip_body_is_decoded() -> None:
+    with (
+        serve_hostile("gzip") as server,
+        lr.Client(base_url=server.base_url, client_id="c", client_secret="s") as client,
+    ):
+        assert list(client.instances.list()) == ["instance_abc"]
+    assert server.requests[-1].startswith("GET /v2/instances")
+
+
+@KINDS
+def test_gzip_bomb_is_refused_by_its_decoded_size(kind: str) -> None:
+    assert len(gzip_bomb()) < 1024 * 1024  # 128 MiB decoded, twice the 64 MiB cap
+    raised, _, requests = run("gzip-bomb", kind)
+    assert isinstance(raised, lr.UnexpectedResponseError)
+    assert f"larger than {64 * 1024 * 1024} bytes" in str(raised)
+    assert requests == 1
 
 
 def test_slow_drip_past_the_timeout_is_a_timeout_not_a_hang() -> None:

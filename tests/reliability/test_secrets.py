@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import pickle
 import re
 import subprocess
+import traceback
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import respx
 
 import later_reporting as lr
+from later_reporting._errors import error_from_response
 from later_reporting._logging import RedactingFilter
 from later_reporting.sandbox import (
     DEMO_CLIENT_ID,
@@ -22,6 +29,7 @@ from later_reporting.sandbox import (
     serve_in_thread,
 )
 from tests.reliability.processes import cli_command
+from tests.unit.helpers import BASE, jwt, problem
 
 SECRET = "x7-very-secret-client-value-91"
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.")
@@ -153,3 +161,176 @@ def test_redacting_filter_rewrites_jwt_shaped_strings() -> None:
     )
     RedactingFilter().filter(record)
     assert record.getMessage() == "sent Bearer [redacted-jwt]"
+
+
+# --- no secret in reach of an error: captured locals, attached requests, pickles -----------
+
+CALLS = pytest.mark.parametrize("call", ["authenticate", "report"])
+KINDS = pytest.mark.parametrize("kind", ["sync", "async"])
+
+
+def make(kind: str, router: respx.Router, **options: Any) -> lr.Client | lr.AsyncClient:
+    """A client holding ``SECRET``; this frame is gone before any request is sent."""
+    settings: dict[str, Any] = {
+        "client_id": "demo",
+        "client_secret": SECRET,
+        "base_url": BASE,
+        "rate_limit": None,
+        "max_retries": 0,
+        **options,
+    }
+    if kind == "sync":
+        return lr.Client(transport=httpx.MockTransport(router.handler), **settings)
+    return lr.AsyncClient(transport=httpx.MockTransport(router.handler), **settings)
+
+
+def raised(kind: str, router: respx.Router, call: str) -> lr.LaterReportingError:
+    """The error a first call raises (``authenticate()`` or a report), sync or async."""
+    client = make(kind, router)
+    if isinstance(client, lr.Client):
+        with client:
+            try:
+                client.authenticate() if call == "authenticate" else list(client.instances.list())
+            except lr.LaterReportingError as error:
+                return error
+        raise AssertionError("no error was raised")
+
+    async def main(client: lr.AsyncClient) -> lr.LaterReportingError:
+        async with client:
+            try:
+                if call == "authenticate":
+                    await client.authenticate()
+                else:
+                    [i async for i in client.instances.list()]
+            except lr.LaterReportingError as error:
+                return error
+        raise AssertionError("no error was raised")
+
+    return asyncio.run(main(client))
+
+
+def within_reach(error: BaseException) -> list[str]:
+    """Every text a debugger, a test runner or an error tracker could show of ``error``."""
+    texts = [
+        str(error),
+        repr(error),
+        "".join(traceback.TracebackException.from_exception(error, capture_locals=True).format()),
+        repr(pickle.dumps(error)),
+    ]
+    response = getattr(error, "response", None)
+    if response is not None:
+        texts += [repr(response.request.headers), repr(response.request.content)]
+    return texts
+
+
+def rejected_credentials() -> respx.Router:
+    router = respx.Router(base_url=BASE)
+    router.post("/oauth/token").mock(
+        return_value=problem(401, "ANL_00401", "bad credentials", code="INVALID_CLIENT_CREDENTIALS")
+    )
+    return router
+
+
+@KINDS
+@CALLS
+def test_a_rejected_token_request_keeps_the_secret_out_of_reach(kind: str, call: str) -> None:
+    error = raised(kind, rejected_credentials(), call)
+    assert type(error) is lr.InvalidClientCredentials
+    assert error.response.request.url.path == "/oauth/token"  # still says what was sent
+    for text in within_reach(error):
+        assert SECRET not in text
+
+
+@KINDS
+def test_a_token_request_failing_inside_a_report_keeps_the_secret_out_of_reach(kind: str) -> None:
+    router = respx.Router(base_url=BASE)
+    router.post("/oauth/token").mock(return_value=problem(500, "ANL_00500", "down"))
+    error = raised(kind, router, "report")
+    assert type(error) is lr.ServerError
+    for text in within_reach(error):
+        assert SECRET not in text
+
+
+@KINDS
+def test_a_report_error_keeps_the_jwt_out_of_reach(kind: str) -> None:
+    token = jwt(nonce=77)
+    router = respx.Router(base_url=BASE)
+    router.post("/oauth/token").mock(return_value=httpx.Response(200, json={"jwt": token}))
+    router.get("/v2/instances").mock(return_value=problem(503, "ANL_00500", "busy"))
+    error = raised(kind, router, "report")
+    assert type(error) is lr.ServerError
+    assert error.response.request.url.path == "/v2/instances"
+    assert "authorization" not in error.response.request.headers
+    for text in within_reach(error):
+        assert token not in text
+        assert SECRET not in text
+
+
+@KINDS
+def test_a_malformed_token_answer_keeps_the_jwt_out_of_reach(kind: str) -> None:
+    token = jwt(nonce=78)
+    router = respx.Router(base_url=BASE)
+    router.post("/oauth/token").mock(
+        return_value=httpx.Response(200, text=f'{{"jwt": "{token}"', headers=JSON)
+    )
+    error = raised(kind, router, "authenticate")
+    assert type(error) is lr.UnexpectedResponseError
+    for text in within_reach(error):
+        assert token not in text
+
+
+JSON = {"content-type": "application/json"}
+
+
+def response_for(status: int, body: dict[str, Any], **headers: str) -> httpx.Response:
+    request = httpx.Request(
+        "GET", f"{BASE}/v2/instances", headers={"Authorization": "Bearer eyJx.eyJy.sig"}
+    )
+    return httpx.Response(status, json=body, headers=headers, request=request)
+
+
+ERRORS: list[lr.LaterReportingError] = [
+    error_from_response(
+        response_for(400, {"type": "ANL_00400", "title": "Bad", "validMetrics": ["reach"]})
+    ),
+    error_from_response(response_for(400, {"type": "ANL_00422", "validValues": ["postDate"]})),
+    error_from_response(response_for(429, {"type": "ANL_00429"}, **{"retry-after": "7"})),
+    error_from_response(response_for(403, {"type": "ANL_00403"}, **{"x-request-id": "r-1"})),
+    error_from_response(response_for(401, {"code": "CLIENT_DISABLED"}), token_request=True),
+    error_from_response(response_for(500, {"type": "ANL_00500", "detail": "boom"})),
+    lr.UnexpectedResponseError("not JSON", response_for(200, {"data": 1})),
+    lr.UnexpectedResponseError("no response"),
+    lr.ValidationError("page_size", "must be 1..100"),
+    lr.QueryTooLargeError("end", "too many pages"),
+    lr.ConfigurationError("no client ID"),
+    lr.DriftError("totalItems moved"),
+    lr.APITimeoutError("timed out"),
+    lr.ClientClosedError("closed"),
+]
+
+
+def fields(error: BaseException) -> dict[str, Any]:
+    found = {k: v for k, v in vars(error).items() if k != "response"}
+    response = getattr(error, "response", None)
+    if response is not None:
+        found["response"] = (
+            response.status_code,
+            response.content,
+            list(response.headers.items()),
+            response.request.method,
+            str(response.request.url),
+        )
+    for name in ("valid_metrics", "valid_values", "retry_after"):
+        if hasattr(error, name):
+            found[name] = getattr(error, name)
+    return found
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=lambda e: type(e).__name__)
+def test_every_error_pickles_as_itself_without_the_jwt(error: lr.LaterReportingError) -> None:
+    data = pickle.dumps(error)
+    assert b"eyJx.eyJy" not in data
+    copy = pickle.loads(data)  # noqa: S301 - our own bytes
+    assert type(copy) is type(error)
+    assert (str(copy), copy.args) == (str(error), error.args)
+    assert fields(copy) == fields(error)

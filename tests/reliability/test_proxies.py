@@ -1,0 +1,198 @@
+"""Proxies as httpx honours them (environment, NO_PROXY, proxy=), and a caller's own client."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from httpx._utils import get_environment_proxies  # the behaviour mirrored, as an oracle
+
+import later_reporting as lr
+from later_reporting._proxies import environment_proxies
+from tests.reliability.proxy import serve_proxy
+from tests.unit.helpers import BASE, SECRET, jwt
+
+DEMO = {"client_id": "demo-client", "client_secret": "demo-secret"}
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+KINDS = pytest.mark.parametrize("kind", ["sync", "async"])
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def instances(kind: str, **options: Any) -> list[str]:
+    if kind == "sync":
+        with lr.Client(**options) as client:
+            return list(client.instances.list())
+
+    async def main() -> list[str]:
+        async with lr.AsyncClient(**options) as client:
+            return [i async for i in client.instances.list()]
+
+    return asyncio.run(main())
+
+
+@KINDS
+def test_http_proxy_from_the_environment_carries_every_request(
+    kind: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serve_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        assert instances(kind, base_url=sandbox_url, **DEMO) == ["instance_abc", "instance_def"]
+    assert proxy.seen == [
+        f"POST {sandbox_url}/oauth/token",
+        f"GET {sandbox_url}/v2/instances?pageSize=100&pageNumber=1",
+    ]
+
+
+@KINDS
+def test_no_proxy_bypasses_the_proxy(
+    kind: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    by_name = sandbox_url.replace("127.0.0.1", "localhost")  # the same sandbox, not exempt
+    with serve_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("NO_PROXY", "example.org,127.0.0.1")
+        assert instances(kind, base_url=sandbox_url, **DEMO) == ["instance_abc", "instance_def"]
+        assert instances(kind, base_url=by_name, **DEMO) == ["instance_abc", "instance_def"]
+    assert [line.split("/")[2] for line in proxy.seen] == [by_name.split("/")[2]] * 2
+
+
+@KINDS
+def test_an_explicit_proxy_carries_every_request(kind: str, sandbox_url: str) -> None:
+    with serve_proxy() as proxy:
+        assert instances(kind, base_url=sandbox_url, proxy=proxy.url, **DEMO)
+    assert proxy.paths == ["/oauth/token", "/v2/instances"]
+
+
+@KINDS
+def test_a_given_transport_ignores_the_environment_like_httpx(
+    kind: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport = httpx.HTTPTransport() if kind == "sync" else httpx.AsyncHTTPTransport()
+    with serve_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        assert instances(kind, base_url=sandbox_url, transport=transport, **DEMO)
+    assert proxy.seen == []
+
+
+@KINDS
+def test_a_callers_http_client_with_its_proxy(kind: str, sandbox_url: str) -> None:
+    with serve_proxy() as proxy:
+        if kind == "sync":
+            with httpx.Client(proxy=proxy.url) as http:
+                assert instances(kind, base_url=sandbox_url, http_client=http, **DEMO)
+                assert not http.is_closed  # the caller's client stays the caller's
+        else:
+
+            async def main() -> None:
+                async with httpx.AsyncClient(proxy=proxy.url) as http:
+                    async with lr.AsyncClient(base_url=sandbox_url, http_client=http, **DEMO) as c:
+                        assert [i async for i in c.instances.list()]
+                    assert not http.is_closed
+
+            asyncio.run(main())
+    assert proxy.paths == ["/oauth/token", "/v2/instances"]
+
+
+OK = {
+    "data": {"instanceIds": ["a"]},
+    "pagination": {"page": 1, "pageSize": 100, "totalPages": 1, "totalItems": 1},
+}
+
+
+@KINDS
+def test_auth_retries_and_headers_apply_through_a_callers_http_client(kind: str) -> None:
+    router = respx.Router(base_url=BASE)
+    router.post("/oauth/token").mock(return_value=httpx.Response(200, json={"jwt": jwt()}))
+    route = router.get("/v2/instances")
+    route.side_effect = [httpx.Response(503), httpx.Response(200, json=OK)]
+    hooked: list[str] = []
+    options: dict[str, Any] = {
+        "transport": httpx.MockTransport(router.handler),
+        "headers": {"X-Team": "growth"},
+        "event_hooks": {"request": [lambda r: hooked.append(r.url.path)]},
+    }
+    settings = {"client_id": "demo", "client_secret": SECRET, "base_url": BASE}
+    if kind == "sync":
+        with httpx.Client(**options) as http, lr.Client(http_client=http, **settings) as client:
+            assert list(client.instances.list()) == ["a"]
+    else:
+
+        async def hook(request: httpx.Request) -> None:
+            hooked.append(request.url.path)
+
+        options["event_hooks"] = {"request": [hook]}
+
+        async def main() -> None:
+            async with (
+                httpx.AsyncClient(**options) as http,
+                lr.AsyncClient(http_client=http, **settings) as client,
+            ):
+                assert [i async for i in client.instances.list()] == ["a"]
+
+        asyncio.run(main())
+    assert route.call_count == 2  # the SDK's retry of the 503
+    assert hooked == ["/oauth/token", "/v2/instances", "/v2/instances"]
+    sent = route.calls.last.request
+    assert sent.headers["authorization"].startswith("Bearer ")
+    assert sent.headers["x-team"] == "growth"
+    assert sent.headers["user-agent"].startswith("later-reporting-python/")
+
+
+def test_a_closed_http_client_is_an_sdk_error() -> None:
+    http = httpx.Client()
+    http.close()
+    with (
+        lr.Client(http_client=http, client_id="c", client_secret="s") as client,
+        pytest.raises(lr.ClientClosedError, match=r"http_client .* has been closed"),
+    ):
+        client.authenticate()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"proxy": "http://127.0.0.1:9", "transport": httpx.MockTransport(print)}, "at most one"),
+        ({"proxy": "http://127.0.0.1:9", "http_client": httpx.Client()}, "at most one"),
+        ({"http_client": httpx.AsyncClient()}, "must be an httpx.Client, got AsyncClient"),
+        ({"proxy": "ftp://127.0.0.1:9"}, "Unknown scheme for proxy URL"),
+    ],
+)
+def test_proxy_options_that_cannot_work_are_refused(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(lr.ConfigurationError, match=message):
+        lr.Client(client_id="c", client_secret="s", **options)
+
+
+def test_an_async_client_refuses_a_sync_http_client() -> None:
+    with pytest.raises(lr.ConfigurationError, match=r"must be an httpx\.AsyncClient, got Client"):
+        lr.AsyncClient(client_id="c", client_secret="s", http_client=httpx.Client())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"HTTP_PROXY": "http://p:3128"},
+        {"HTTPS_PROXY": "p:3128", "ALL_PROXY": "socks5://s:1080"},
+        {"HTTP_PROXY": "http://p:3128", "NO_PROXY": "*"},
+        {
+            "HTTPS_PROXY": "http://user:pw@p:3128",
+            "NO_PROXY": "localhost, .internal.example,api.example.com,10.0.0.1,::1,"
+            "192.168.0.0/16,http://plain.example",
+        },
+    ],
+)
+def test_environment_proxies_read_as_httpx_reads_them(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert environment_proxies() == get_environment_proxies()
