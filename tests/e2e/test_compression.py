@@ -43,7 +43,9 @@ def test_sandbox_command_compress_flag(
     import uvicorn
 
     served: list[Any] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(app))
+    monkeypatch.setattr(
+        uvicorn.Server, "run", lambda self, sockets=None: served.append(self.config.app)
+    )
     result = CliRunner().invoke(main, ["sandbox", "--port", "0", *flags])
     assert result.exit_code == 0, result.output
     (app,) = served
