@@ -2,7 +2,9 @@
 
 Each client owns one httpx client whose auth is :class:`BearerAuth` and whose transport is
 the retrying, rate-budgeted wrapper of the user's transport (or httpx's default, with TLS
-verification on).
+verification on). A request refused with a 400 that points at a spelling convention the
+docs disagree on is replayed once in the server's dialect (``_dialect``), which the client
+then keeps.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ import httpx
 from later_reporting import __version__, _seam
 from later_reporting._auth import BearerAuth, TokenManager
 from later_reporting._config import Settings, resolve
-from later_reporting._errors import APIConnectionError, APITimeoutError, ConfigurationError
+from later_reporting._dialect import Dialect
+from later_reporting._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    BadRequestError,
+    ConfigurationError,
+)
 from later_reporting._logging import configure_from_env
 from later_reporting._ratelimit import RateBudget
 from later_reporting._resources import (
@@ -89,6 +97,7 @@ class _BaseClient:
         self.on_drift: DriftPolicy = on_drift
         self.concurrency = concurrency
         self._tokens = TokenManager()
+        self._dialect = Dialect()
 
     def __repr__(self) -> str:
         return (
@@ -175,6 +184,21 @@ class Client(_BaseClient):
 
     def _send(self, op: Operation, params: dict[str, Any], timeout: float | None) -> dict[str, Any]:
         kwargs = self._request_kwargs(op, params, timeout)
+        dialect = self._dialect
+        try:
+            return self._send_kwargs(dialect.apply(kwargs))
+        except BadRequestError as error:
+            other = dialect.alternative(dialect.apply(kwargs), error)
+            if other is None:
+                raise
+            try:
+                body = self._send_kwargs(other.apply(kwargs))
+            except BadRequestError:
+                raise error from None
+        self._dialect = other
+        return body
+
+    def _send_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         try:
             response = self._http.request(**kwargs)
         except httpx.TransportError as error:
@@ -254,6 +278,21 @@ class AsyncClient(_BaseClient):
         self, op: Operation, params: dict[str, Any], timeout: float | None
     ) -> dict[str, Any]:
         kwargs = self._request_kwargs(op, params, timeout)
+        dialect = self._dialect
+        try:
+            return await self._send_kwargs(dialect.apply(kwargs))
+        except BadRequestError as error:
+            other = dialect.alternative(dialect.apply(kwargs), error)
+            if other is None:
+                raise
+            try:
+                body = await self._send_kwargs(other.apply(kwargs))
+            except BadRequestError:
+                raise error from None
+        self._dialect = other
+        return body
+
+    async def _send_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         try:
             response = await self._http.request(**kwargs)
         except httpx.TransportError as error:

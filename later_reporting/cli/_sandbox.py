@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING, cast
+
 import click
 
 from later_reporting.cli._common import EXIT_USAGE
+
+if TYPE_CHECKING:
+    from later_reporting.sandbox._query import ArrayEncoding, DateBasisSpelling
 
 
 @click.command()
@@ -45,6 +51,24 @@ from later_reporting.cli._common import EXIT_USAGE
 )
 @click.option("--fault-seed", default=0, help="Seed of the fault draws.")
 @click.option("--cursor-paging", is_flag=True, help="Page with limit/nextCursor, no totals.")
+@click.option(
+    "--date-basis-spelling",
+    type=click.Choice(["post_date", "postDate"]),
+    default="post_date",
+    show_default=True,
+    help="Spelling of dateBasis values the server accepts (post_date or postDate style).",
+)
+@click.option(
+    "--no-rate-limit-headers",
+    is_flag=True,
+    help="Send no X-Ratelimit-Limit / X-Ratelimit-Window headers.",
+)
+@click.option(
+    "--array-encodings",
+    default="comma,repeat,brackets",
+    show_default=True,
+    help="Array encodings accepted: comma (a,b), repeat (k=a&k=b), brackets (k[]=a).",
+)
 def sandbox(
     host: str,
     port: int,
@@ -59,6 +83,9 @@ def sandbox(
     drop_rate: float,
     fault_seed: int,
     cursor_paging: bool,
+    date_basis_spelling: str,
+    no_rate_limit_headers: bool,
+    array_encodings: str,
 ) -> None:
     """Serve the sandbox: a faithful local Reporting API with demo credentials."""
     try:
@@ -91,6 +118,20 @@ def sandbox(
         faults=faults,
         cursor_paging=cursor_paging,
     )
+    try:
+        # SandboxConfig checks both values and names the valid ones when they are wrong.
+        config = dataclasses.replace(
+            config,
+            date_basis_spelling=cast("DateBasisSpelling", date_basis_spelling),
+            rate_limit_headers=not no_rate_limit_headers,
+            array_encodings=cast(
+                "tuple[ArrayEncoding, ...]",
+                tuple(e.strip() for e in array_encodings.split(",") if e.strip()),
+            ),
+        )
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
     app = create_app(config)
     click.echo(
         f"Sandbox on http://{host}:{port}  (client id demo-client, client secret demo-secret)",
