@@ -52,6 +52,11 @@ if TYPE_CHECKING:
 @click.option("--fault-seed", default=0, help="Seed of the fault draws.")
 @click.option("--cursor-paging", is_flag=True, help="Page with limit/nextCursor, no totals.")
 @click.option(
+    "--no-compress",
+    is_flag=True,
+    help="Never gzip responses (by default they are gzipped when the client asks).",
+)
+@click.option(
     "--date-basis-spelling",
     type=click.Choice(["post_date", "postDate"]),
     default="post_date",
@@ -83,6 +88,7 @@ def sandbox(
     drop_rate: float,
     fault_seed: int,
     cursor_paging: bool,
+    no_compress: bool,
     date_basis_spelling: str,
     no_rate_limit_headers: bool,
     array_encodings: str,
@@ -117,6 +123,7 @@ def sandbox(
         rate_limit=rate_limit or None,
         faults=faults,
         cursor_paging=cursor_paging,
+        compress=not no_compress,
     )
     try:
         # SandboxConfig checks both values and names the valid ones when they are wrong.

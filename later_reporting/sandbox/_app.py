@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -26,6 +27,8 @@ from later_reporting.sandbox._problems import Problem, invalid
 from later_reporting.sandbox._reports import Reports, Selection, Sort, campaign_row
 
 UNLIMITED = 1_000_000
+COMPRESS_MIN_BYTES = 20
+COMPRESS_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class SandboxConfig:
     cursor_paging: bool = False
     faults: Faults = field(default_factory=Faults)
     clients: tuple[SandboxClient, ...] = DEFAULT_CLIENTS
+    compress: bool = True  # gzip when the client asks (Accept-Encoding), as nginx or a CDN do
     # API variants the public docs disagree on (told apart by contract_tests/fingerprint.py):
     # the spelling of dateBasis values, rate-limit headers on every response, and which array
     # encodings (`a,b`, repeated keys, `key[]=`) the server accepts.
@@ -147,7 +151,13 @@ class SandboxApp:
             raise
         if self.config.rate_limit_headers:
             response.headers.update(self.limiter.headers())
-        await response(scope, receive, send)
+        if self.config.compress:
+            # nginx's defaults: level 1, bodies of 20 bytes or more (so the token answer too).
+            await GZipMiddleware(
+                response, minimum_size=COMPRESS_MIN_BYTES, compresslevel=COMPRESS_LEVEL
+            )(scope, receive, send)
+        else:
+            await response(scope, receive, send)
 
     async def respond(self, request: Request) -> Response:
         path = request.url.path.rstrip("/") or "/"
