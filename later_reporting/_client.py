@@ -3,8 +3,8 @@
 Each client owns one httpx client whose auth is :class:`BearerAuth` and whose transport is
 the retrying, rate-budgeted wrapper of the user's transport (or httpx's default, with TLS
 verification on). A request refused with a 400 that points at a spelling convention the
-docs disagree on is replayed once in the server's dialect (``_dialect``), which the client
-then keeps.
+docs disagree on is replayed in the server's dialect (``_dialect``), which the client then
+keeps.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import httpx
 from later_reporting import __version__, _seam
 from later_reporting._auth import BearerAuth, TokenManager
 from later_reporting._config import Settings, resolve
-from later_reporting._dialect import Dialect
+from later_reporting._dialect import MAX_REPLAYS, Dialect
 from later_reporting._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -187,16 +187,20 @@ class Client(_BaseClient):
         dialect = self._dialect
         try:
             return self._send_kwargs(dialect.apply(kwargs))
-        except BadRequestError as error:
-            other = dialect.alternative(dialect.apply(kwargs), error)
+        except BadRequestError as refused:
+            first = error = refused
+        for _ in range(MAX_REPLAYS):
+            other = dialect.alternative(kwargs, error)
             if other is None:
-                raise
+                break
             try:
                 body = self._send_kwargs(other.apply(kwargs))
-            except BadRequestError:
-                raise error from None
-        self._dialect = other
-        return body
+            except BadRequestError as refused:
+                dialect, error = other, refused
+                continue
+            self._dialect = other
+            return body
+        raise first
 
     def _send_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -281,16 +285,20 @@ class AsyncClient(_BaseClient):
         dialect = self._dialect
         try:
             return await self._send_kwargs(dialect.apply(kwargs))
-        except BadRequestError as error:
-            other = dialect.alternative(dialect.apply(kwargs), error)
+        except BadRequestError as refused:
+            first = error = refused
+        for _ in range(MAX_REPLAYS):
+            other = dialect.alternative(kwargs, error)
             if other is None:
-                raise
+                break
             try:
                 body = await self._send_kwargs(other.apply(kwargs))
-            except BadRequestError:
-                raise error from None
-        self._dialect = other
-        return body
+            except BadRequestError as refused:
+                dialect, error = other, refused
+                continue
+            self._dialect = other
+            return body
+        raise first
 
     async def _send_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         try:

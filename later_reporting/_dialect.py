@@ -5,14 +5,14 @@ The public docs disagree on two request conventions, and a server may implement 
 - ``dateBasis`` values: ``post_date`` / ``performance_date`` (the spec) or ``postDate`` /
   ``performanceDate`` (the help centre's spelling).
 - Array parameters: the docs promise ``a,b``, repeated keys and ``key[]=a``; the SDK sends
-  repeated keys, and a server may accept only ``a,b``.
+  repeated keys, and a server may accept only some of the three.
 
 A client starts with the spec's dialect. When a request is refused with a 400 that points at
 one of these conventions (the other dateBasis spelling among the valid values; a multi-valued
 array parameter named in a problem that lists no valid values, so is not about the values),
-it is replayed once in the other dialect; if that
-succeeds, the client keeps the new dialect for every later request. A replay that fails too
-raises the original error, so a genuine mistake still reads as the user's mistake.
+it is replayed in the next dialect (``a,b``, then ``key[]=``), at most ``MAX_REPLAYS`` times;
+the dialect that succeeds is kept for every later request. When no replay succeeds the
+original error is raised, so a genuine mistake still reads as the user's mistake.
 """
 
 from __future__ import annotations
@@ -27,53 +27,65 @@ from later_reporting._errors import APIError
 CAMEL_DATE_BASIS = {"post_date": "postDate", "performance_date": "performanceDate"}
 
 
+ARRAY_ENCODINGS = ("repeat", "comma", "brackets")  # tried in this order
+MAX_REPLAYS = len(ARRAY_ENCODINGS)  # enough to reach the last encoding, and the other spelling
+
+
 @dataclass(frozen=True)
 class Dialect:
     """How this client spells requests (the default is the spec's spelling)."""
 
     camel_date_basis: bool = False
-    comma_arrays: bool = False
+    arrays: str = "repeat"  # repeat: k=a&k=b; comma: k=a,b; brackets: k[]=a&k[]=b
 
     def apply(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """The request keyword arguments respelled in this dialect (a copy; input untouched)."""
-        if not (self.camel_date_basis or self.comma_arrays):
+        if not self.camel_date_basis and self.arrays == "repeat":
             return kwargs
-        params = dict(kwargs.get("params") or {})
-        basis = params.get("dateBasis")
-        if self.camel_date_basis and isinstance(basis, str):
-            params["dateBasis"] = CAMEL_DATE_BASIS.get(basis, basis)
-        if self.comma_arrays:
-            for name, value in params.items():
-                if isinstance(value, list) and len(value) > 1:
-                    params[name] = ",".join(str(v) for v in value)
+        params: dict[str, Any] = {}
+        for name, value in (kwargs.get("params") or {}).items():
+            if name == "dateBasis" and self.camel_date_basis and isinstance(value, str):
+                params[name] = CAMEL_DATE_BASIS.get(value, value)
+            elif isinstance(value, list) and self.arrays == "comma" and len(value) > 1:
+                params[name] = ",".join(str(v) for v in value)
+            elif isinstance(value, list) and self.arrays == "brackets":
+                params[f"{name}[]"] = value
+            else:
+                params[name] = value
         return {**kwargs, "params": params}
 
     def alternative(self, kwargs: dict[str, Any], error: APIError) -> Dialect | None:
-        """The dialect a 400 for ``kwargs`` (sent in this dialect) suggests, or None."""
+        """The dialect to try next after ``kwargs`` (spelled in this dialect) got ``error``."""
         if error.status_code != 400:
             return None
         params: dict[str, Any] = kwargs.get("params") or {}
         said = problem_text(error)
-        changes: dict[str, bool] = {}
+        changes: dict[str, Any] = {}
         basis = params.get("dateBasis")
         if not self.camel_date_basis and isinstance(basis, str):
             camel = CAMEL_DATE_BASIS.get(basis)
-            if camel and re.search(rf"(?<![\w]){re.escape(camel)}(?![\w])", said):
+            if camel and mentions(said, camel):
                 changes["camel_date_basis"] = True
         about_values = "validMetrics" in error.extensions or "validValues" in error.extensions
+        position = ARRAY_ENCODINGS.index(self.arrays)
         if (
-            not self.comma_arrays
+            not changes
             and not about_values
+            and position + 1 < len(ARRAY_ENCODINGS)
             and any(
                 isinstance(value, list)
                 and len(value) > 1
                 and not any("," in str(v) for v in value)
-                and re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", said)
+                and mentions(said, name)
                 for name, value in params.items()
             )
         ):
-            changes["comma_arrays"] = True
+            changes["arrays"] = ARRAY_ENCODINGS[position + 1]
         return dataclasses.replace(self, **changes) if changes else None
+
+
+def mentions(text: str, word: str) -> bool:
+    return re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None
 
 
 def problem_text(error: APIError) -> str:

@@ -227,12 +227,20 @@ def check_encodings(raw: bytes, accepted: tuple[str, ...]) -> None:
         name = key.removesuffix("[]")
         if name not in ARRAYS:
             continue
-        if key.endswith("[]") and "brackets" not in accepted:
-            raise invalid(f"Unknown query parameter '{key}'; send '{name}' without brackets.")
-        if "," in value and "comma" not in accepted:
-            raise invalid(
-                f"'{name}' value '{value}' is not valid: give each value as its own '{name}'."
-            )
+        bracketed = key.endswith("[]")
         counts[name] = counts.get(name, 0) + 1
-        if counts[name] > 1 and "repeat" not in accepted and not key.endswith("[]"):
-            raise invalid(f"'{name}' must be given once, as a comma-separated list (a,b,c).")
+        if (
+            (bracketed and "brackets" not in accepted)
+            or ("," in value and "comma" not in accepted)
+            or (counts[name] > 1 and not bracketed and "repeat" not in accepted)
+        ):
+            forms = {
+                "comma": f"{name}=a,b",
+                "repeat": f"{name}=a&{name}=b",
+                "brackets": f"{name}[]=a&{name}[]=b",
+            }
+            raise invalid(
+                f"'{key}' is not in an accepted array form; send several values as "
+                + " or ".join(forms[e] for e in ARRAY_ENCODINGS if e in accepted)
+                + "."
+            )
