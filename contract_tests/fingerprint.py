@@ -40,7 +40,7 @@ from typing import Any
 
 import httpx
 
-from later_reporting import Client
+from later_reporting import Client, LaterReportingError
 from later_reporting._auth import jwt_expiry
 
 DEFAULT_OUTPUT = Path("contract-report") / "fingerprint.json"
@@ -132,11 +132,30 @@ class Probe:
         return self.client._http.get(path, params=params)
 
     def run(self) -> Fingerprint:
+        """Every probe; one that fails (an error status, a body that is not JSON, a dropped
+        connection) becomes a note and leaves its axis ``unknown``. Only a failing token
+        exchange raises: nothing else can be probed, and the suite could not run either."""
         self.token()
-        self.listing()
-        self.date_basis()
-        self.arrays()
+        for probe in (self.listing, self.date_basis, self.arrays):
+            try:
+                probe()
+            except (httpx.HTTPError, ValueError, AttributeError, LaterReportingError) as exc:
+                self.result.notes.append(f"{probe.__name__} probe failed: {type(exc).__name__}")
+        self.explain()
         return self.result
+
+    def explain(self) -> None:
+        """Notes on how the SDK copes with what was found."""
+        if self.result.date_basis_spelling == "postDate":
+            self.result.notes.append(
+                "the SDK adopts the postDate spelling after the first refused request"
+            )
+        if self.result.array_encodings and "repeat" not in self.result.array_encodings:
+            self.result.notes.append(
+                "repeated keys are refused: the SDK switches to "
+                + ("a,b" if "comma" in self.result.array_encodings else "key[]=")
+                + " after the first refused request"
+            )
 
     def token(self) -> None:
         self.client.authenticate()
@@ -234,8 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get("LATER_REPORTING_BASE_URL"):
         print("LATER_REPORTING_BASE_URL is not set", file=sys.stderr)
         return 2
-    with Client(rate_limit=120, max_retries=2) as client:
-        result = fingerprint(client)
+    try:
+        with Client(rate_limit=120, max_retries=2) as client:
+            result = fingerprint(client)
+    except LaterReportingError as exc:
+        print(f"fingerprint: the token exchange failed: {exc}", file=sys.stderr)
+        return 1
     print(result.summary())
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result.as_dict(), indent=2) + "\n", encoding="utf-8")

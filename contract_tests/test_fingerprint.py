@@ -30,6 +30,13 @@ EXPECTED = {
     "requests": 6,
     "notes": [],
 }
+CAMEL_NOTE = "the SDK adopts the postDate spelling after the first refused request"
+
+
+def switch_note(form: str) -> str:
+    return f"repeated keys are refused: the SDK switches to {form} after the first refused request"
+
+
 # Each sandbox mode and what the fingerprint must report differently from EXPECTED.
 MODES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "seeds": ({}, {}),
@@ -40,16 +47,22 @@ MODES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "postDate": (
         {"date_basis_spelling": "postDate"},
-        {"date_basis_spelling": "postDate", "requests": 7},
+        {"date_basis_spelling": "postDate", "requests": 7, "notes": [CAMEL_NOTE]},
     ),
     "gzip": ({"compress": True}, {"compression": "gzip"}),
     "no-rate-headers": (
         {"rate_limit_headers": False},
         {"rate_limit_headers": False, "rate_limit": {}},
     ),
-    "comma-only": ({"array_encodings": ("comma",)}, {"array_encodings": ["comma"]}),
+    "comma-only": (
+        {"array_encodings": ("comma",)},
+        {"array_encodings": ["comma"], "notes": [switch_note("a,b")]},
+    ),
     "repeat-only": ({"array_encodings": ("repeat",)}, {"array_encodings": ["repeat"]}),
-    "brackets-only": ({"array_encodings": ("brackets",)}, {"array_encodings": ["brackets"]}),
+    "brackets-only": (
+        {"array_encodings": ("brackets",)},
+        {"array_encodings": ["brackets"], "notes": [switch_note("key[]=")]},
+    ),
     "newer-docs": (
         {
             "cursor_paging": True,
@@ -64,6 +77,7 @@ MODES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "rate_limit_headers": False,
             "rate_limit": {},
             "array_encodings": ["comma", "brackets"],
+            "notes": [CAMEL_NOTE, switch_note("a,b")],
         },
     ),
 }
@@ -167,3 +181,27 @@ def test_the_staging_suite_passes_against_the_newer_docs_variant(tmp_path: Path)
     assert json.loads(report.read_text(encoding="utf-8"))["rate_limit_headers"] is False
     assert runs[1].returncode == 0, runs[1].stdout[-3000:]
     assert " passed" in runs[1].stdout
+
+
+def test_the_command_fails_clearly_when_the_token_exchange_fails(tmp_path: Path) -> None:
+    report = tmp_path / "fingerprint.json"
+    with serve_in_thread(BASE) as url:
+        env = {
+            **os.environ,
+            "LATER_REPORTING_BASE_URL": url,
+            "LATER_REPORTING_CLIENT_ID": "demo-client",
+            "LATER_REPORTING_CLIENT_SECRET": "not-the-secret",
+        }
+        run = subprocess.run(  # noqa: S603 - our own interpreter and module, a temp path
+            [sys.executable, "-m", "contract_tests.fingerprint", "--output", str(report)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert run.returncode == 1
+    assert "fingerprint: the token exchange failed" in run.stderr
+    assert "ANL_00401" in run.stderr
+    assert "not-the-secret" not in run.stdout + run.stderr
+    assert not report.exists()
