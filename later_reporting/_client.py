@@ -2,9 +2,7 @@
 
 Each client owns one httpx client whose auth is :class:`BearerAuth` and whose transport is
 the retrying, rate-budgeted wrapper of the user's transport (or httpx's default, with TLS
-verification on). A request refused with a 400 that points at a spelling convention the
-docs disagree on is replayed in the server's dialect (``_dialect``), which the client then
-keeps.
+verification on).
 """
 
 from __future__ import annotations
@@ -17,13 +15,8 @@ import httpx
 from later_reporting import __version__, _seam
 from later_reporting._auth import BearerAuth, TokenManager
 from later_reporting._config import Settings, resolve
-from later_reporting._dialect import MAX_REPLAYS, Dialect
-from later_reporting._errors import (
-    APIConnectionError,
-    APITimeoutError,
-    BadRequestError,
-    ConfigurationError,
-)
+from later_reporting._dialect import ServerDialect
+from later_reporting._errors import APIConnectionError, APITimeoutError, ConfigurationError
 from later_reporting._logging import configure_from_env
 from later_reporting._ratelimit import RateBudget
 from later_reporting._resources import (
@@ -97,7 +90,7 @@ class _BaseClient:
         self.on_drift: DriftPolicy = on_drift
         self.concurrency = concurrency
         self._tokens = TokenManager()
-        self._dialect = Dialect()
+        self._dialect = ServerDialect()  # spellings learned from the server's 400s
 
     def __repr__(self) -> str:
         return (
@@ -184,30 +177,19 @@ class Client(_BaseClient):
 
     def _send(self, op: Operation, params: dict[str, Any], timeout: float | None) -> dict[str, Any]:
         kwargs = self._request_kwargs(op, params, timeout)
-        dialect = self._dialect
         try:
-            return self._send_kwargs(dialect.apply(kwargs))
-        except BadRequestError as refused:
-            first = error = refused
-        for _ in range(MAX_REPLAYS):
-            other = dialect.alternative(kwargs, error)
-            if other is None:
-                break
-            try:
-                body = self._send_kwargs(other.apply(kwargs))
-            except BadRequestError as refused:
-                dialect, error = other, refused
-                continue
-            self._dialect = other
-            return body
-        raise first
-
-    def _send_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = self._http.request(**kwargs)
+            response = self._http.request(**self._dialect.apply(kwargs))
         except httpx.TransportError as error:
             raise _translate(error) from None
-        return _seam.json_of(response)
+        return self._dialect.answer(response, kwargs, self._send_kwargs)
+
+    def _send_kwargs(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send a request as built (a replay in another dialect) and return its JSON."""
+        try:
+            answer = self._http.request(**request)
+        except httpx.TransportError as failure:
+            raise _translate(failure) from None
+        return _seam.json_of(answer)
 
     def close(self) -> None:
         self._http.close()
@@ -282,30 +264,19 @@ class AsyncClient(_BaseClient):
         self, op: Operation, params: dict[str, Any], timeout: float | None
     ) -> dict[str, Any]:
         kwargs = self._request_kwargs(op, params, timeout)
-        dialect = self._dialect
         try:
-            return await self._send_kwargs(dialect.apply(kwargs))
-        except BadRequestError as refused:
-            first = error = refused
-        for _ in range(MAX_REPLAYS):
-            other = dialect.alternative(kwargs, error)
-            if other is None:
-                break
-            try:
-                body = await self._send_kwargs(other.apply(kwargs))
-            except BadRequestError as refused:
-                dialect, error = other, refused
-                continue
-            self._dialect = other
-            return body
-        raise first
-
-    async def _send_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = await self._http.request(**kwargs)
+            response = await self._http.request(**self._dialect.apply(kwargs))
         except httpx.TransportError as error:
             raise _translate(error) from None
-        return _seam.json_of(response)
+        return await self._dialect.answer_async(response, kwargs, self._send_kwargs)
+
+    async def _send_kwargs(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send a request as built (a replay in another dialect) and return its JSON."""
+        try:
+            answer = await self._http.request(**request)
+        except httpx.TransportError as failure:
+            raise _translate(failure) from None
+        return _seam.json_of(answer)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -19,10 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from later_reporting._errors import APIError
+import httpx
+
+from later_reporting._errors import APIError, BadRequestError
+from later_reporting._seam import json_of
+
+Body = dict[str, Any]
 
 CAMEL_DATE_BASIS = {"post_date": "postDate", "performance_date": "performanceDate"}
 
@@ -94,3 +100,64 @@ def problem_text(error: APIError) -> str:
     for value in error.extensions.values():
         parts.extend(str(v) for v in value) if isinstance(value, list) else parts.append(str(value))
     return "\n".join(parts)
+
+
+class ServerDialect:
+    """The dialect one client speaks, shared by its threads and tasks; learned from 400s."""
+
+    def __init__(self) -> None:
+        self.current = Dialect()
+
+    def apply(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return self.current.apply(kwargs)
+
+    def answer(
+        self,
+        response: httpx.Response,
+        kwargs: dict[str, Any],
+        send: Callable[[dict[str, Any]], Body],
+    ) -> Body:
+        """The JSON of ``response`` (sent as ``apply(kwargs)``), replaying it in the next
+        dialect while a 400 points at a spelling; the original error when none works."""
+        dialect = self.current
+        try:
+            return json_of(response)
+        except BadRequestError as refused:
+            first = error = refused
+        for _ in range(MAX_REPLAYS):
+            other = dialect.alternative(kwargs, error)
+            if other is None:
+                break
+            try:
+                body = send(other.apply(kwargs))
+            except BadRequestError as again:
+                dialect, error = other, again
+                continue
+            self.current = other
+            return body
+        raise first
+
+    async def answer_async(
+        self,
+        response: httpx.Response,
+        kwargs: dict[str, Any],
+        send: Callable[[dict[str, Any]], Awaitable[Body]],
+    ) -> Body:
+        """:meth:`answer` for the async client."""
+        dialect = self.current
+        try:
+            return json_of(response)
+        except BadRequestError as refused:
+            first = error = refused
+        for _ in range(MAX_REPLAYS):
+            other = dialect.alternative(kwargs, error)
+            if other is None:
+                break
+            try:
+                body = await send(other.apply(kwargs))
+            except BadRequestError as again:
+                dialect, error = other, again
+                continue
+            self.current = other
+            return body
+        raise first
