@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from later_reporting._errors import APIError, BadRequestError
+from later_reporting._logging import logger
 from later_reporting._seam import json_of
 
 Body = dict[str, Any]
@@ -61,7 +62,8 @@ class Dialect:
         return {**kwargs, "params": params}
 
     def alternative(self, kwargs: dict[str, Any], error: APIError) -> Dialect | None:
-        """The dialect to try next after ``kwargs`` (spelled in this dialect) got ``error``."""
+        """The dialect to try next after ``kwargs`` (in the spec's spelling), sent in this
+        dialect, got ``error``; None when the error does not point at a spelling."""
         if error.status_code != 400:
             return None
         params: dict[str, Any] = kwargs.get("params") or {}
@@ -98,7 +100,10 @@ def problem_text(error: APIError) -> str:
     """The detail and the extension values of a problem, as one searchable text."""
     parts = [error.detail or ""]
     for value in error.extensions.values():
-        parts.extend(str(v) for v in value) if isinstance(value, list) else parts.append(str(value))
+        if isinstance(value, list):
+            parts.extend(str(v) for v in value)
+        else:
+            parts.append(str(value))
     return "\n".join(parts)
 
 
@@ -110,6 +115,14 @@ class ServerDialect:
 
     def apply(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return self.current.apply(kwargs)
+
+    def adopt(self, dialect: Dialect) -> None:
+        logger.info(
+            "the server wants dateBasis %s and arrays as %s; later requests are spelled so",
+            "postDate-style" if dialect.camel_date_basis else "post_date-style",
+            {"repeat": "k=a&k=b", "comma": "k=a,b", "brackets": "k[]=a&k[]=b"}[dialect.arrays],
+        )
+        self.current = dialect
 
     def answer(
         self,
@@ -133,7 +146,7 @@ class ServerDialect:
             except BadRequestError as again:
                 dialect, error = other, again
                 continue
-            self.current = other
+            self.adopt(other)
             return body
         raise first
 
@@ -158,6 +171,6 @@ class ServerDialect:
             except BadRequestError as again:
                 dialect, error = other, again
                 continue
-            self.current = other
+            self.adopt(other)
             return body
         raise first

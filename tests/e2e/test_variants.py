@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,18 @@ def test_sandbox_command_refuses_an_unknown_array_encoding() -> None:
     result = CliRunner().invoke(main, ["sandbox", "--port", "0", "--array-encodings", "pipes"])
     assert result.exit_code == 2
     assert "array_encodings must name one or more of comma, repeat, brackets" in result.output
+
+
+def test_the_adopted_dialect_is_logged(
+    servers: dict[str, tuple[SandboxApp, str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.INFO, logger="later_reporting"),
+        lr.Client(base_url=servers["newer-docs"][1], rate_limit=None, **DEMO) as client,
+    ):
+        list(client.posts.performance(**QUERY).dicts())
+    adopted = [r.getMessage() for r in caplog.records if "the server wants" in r.getMessage()]
+    assert adopted[-1] == (
+        "the server wants dateBasis postDate-style and arrays as k=a,b; "
+        "later requests are spelled so"
+    )
