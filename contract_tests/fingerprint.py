@@ -228,9 +228,16 @@ def load_report(base_url: str) -> dict[str, Any] | None:
         report = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(report, dict) or report.get("base_url") != safe_url(base_url):
+    if not isinstance(report, dict) or server_of(str(report.get("base_url"))) != server_of(
+        base_url
+    ):
         return None
     return report
+
+
+def server_of(base_url: str) -> str:
+    """A base URL without userinfo, trailing slash or ``/v2`` (the SDK adds the version)."""
+    return safe_url(base_url).rstrip("/").removesuffix("/v2")
 
 
 def checks_not_applying(report: dict[str, Any] | None) -> list[str]:

@@ -12,7 +12,12 @@ from typing import Any
 
 import pytest
 
-from contract_tests.fingerprint import fingerprint, lifetime_label
+from contract_tests.fingerprint import (
+    checks_not_applying,
+    fingerprint,
+    lifetime_label,
+    load_report,
+)
 from later_reporting import Client
 from later_reporting.sandbox import SandboxConfig, serve_in_thread
 
@@ -205,3 +210,18 @@ def test_the_command_fails_clearly_when_the_token_exchange_fails(tmp_path: Path)
     assert "ANL_00401" in run.stderr
     assert "not-the-secret" not in run.stdout + run.stderr
     assert not report.exists()
+
+
+def test_the_suite_uses_only_the_report_of_its_own_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = tmp_path / "fingerprint.json"
+    report.write_text(
+        json.dumps({"base_url": "https://staging.example.com", "rate_limit_headers": False}),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("LATER_REPORTING_FINGERPRINT", str(report))
+    for same in ("https://staging.example.com/", "https://user:pw@staging.example.com/v2"):
+        assert checks_not_applying(load_report(same)) == ["response_headers_conformance"]
+    assert load_report("https://other.example.com") is None
+    assert checks_not_applying(None) == []

@@ -200,10 +200,15 @@ def test_allow_breaking_reports_and_exits_zero(tmp_path: Path) -> None:
     assert f"BREAKING  GET {POSTS} response 200.data[].contentUrl: property removed" in out
 
 
-def test_a_missing_spec_is_a_usage_error(tmp_path: Path) -> None:
+def test_a_missing_spec_or_a_file_that_is_no_spec_is_a_usage_error(tmp_path: Path) -> None:
     status, _, err = run_diff(str(SPEC_PATH), str(tmp_path / "absent.yaml"))
     assert status == 2
     assert "cannot read a spec" in err
+    other = tmp_path / "other.yaml"
+    other.write_text("name: not a spec\n", encoding="utf-8")
+    status, _, err = run_diff(str(SPEC_PATH), str(other))
+    assert status == 2
+    assert "not an OpenAPI document" in err
 
 
 def test_regenerate_refuses_a_breaking_spec_and_writes_nothing(tmp_path: Path) -> None:

@@ -392,6 +392,14 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, yaml.YAMLError) as exc:
         print(f"error: cannot read a spec: {exc}", file=sys.stderr)
         return 2
+    except SystemExit as exc:  # regenerate.load_spec: not an OpenAPI document
+        if isinstance(exc.code, int):
+            raise
+        print(f"error: {exc.code}", file=sys.stderr)
+        return 2
+    except KeyError as exc:  # an override of openapi/overrides.yaml has no target in a spec
+        print(f"error: openapi/overrides.yaml does not apply to a spec: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
