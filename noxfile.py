@@ -100,7 +100,22 @@ def contract(session: nox.Session) -> None:
         if not os.environ.get(name):
             session.error(f"{name} is not set; see README 'Running the contract suite'")
     sync(session, "--no-default-groups", "--group", "test")
+    # Fingerprint: which documented API variant the server implements (printed, and written to
+    # contract-report/fingerprint.json, which the suite reads to skip checks a variant rules out).
+    session.run(
+        "python", "-m", "contract_tests.fingerprint", "--output", "contract-report/fingerprint.json"
+    )
     session.run("pytest", "contract_tests", "-m", "staging", *session.posargs)
+
+
+@nox.session(name="spec-diff", python=PYTHON)
+def spec_diff(session: nox.Session) -> None:
+    """What changed between two specs, each change marked breaking or not: `-- OLD NEW`.
+
+    Exits non-zero on breaking changes unless `--allow-breaking` is given.
+    """
+    sync(session, "--no-default-groups", "--only-group", "generate")
+    session.run("python", "scripts/spec_diff.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -18,6 +18,7 @@ from later_reporting import _validation as v
 from later_reporting._auth import BearerAuth, TokenManager
 from later_reporting._compression import CorruptBody
 from later_reporting._config import Settings, resolve
+from later_reporting._dialect import ServerDialect
 from later_reporting._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -103,6 +104,7 @@ class _BaseClient:
         self.on_drift: DriftPolicy = on_drift
         self.concurrency = concurrency
         self._tokens = TokenManager()
+        self._dialect = ServerDialect()  # spellings learned from the server's 400s
 
     def __repr__(self) -> str:
         return (
@@ -212,10 +214,18 @@ class Client(_BaseClient):
         kwargs = self._request_kwargs(op, params, timeout)
         self._check_open(self._http)
         try:
-            response = self._http.request(**kwargs)
+            response = self._http.request(**self._dialect.apply(kwargs))
         except httpx.TransportError as error:
             raise _translate(error) from None
-        return _seam.json_of(response)
+        return self._dialect.answer(response, kwargs, self._send_kwargs)
+
+    def _send_kwargs(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send a request as built (a replay in another dialect) and return its JSON."""
+        try:
+            answer = self._http.request(**request)
+        except httpx.TransportError as failure:
+            raise _translate(failure) from None
+        return _seam.json_of(answer)
 
     def close(self) -> None:
         self._http.close()
@@ -293,10 +303,18 @@ class AsyncClient(_BaseClient):
         kwargs = self._request_kwargs(op, params, timeout)
         self._check_open(self._http)
         try:
-            response = await self._http.request(**kwargs)
+            response = await self._http.request(**self._dialect.apply(kwargs))
         except httpx.TransportError as error:
             raise _translate(error) from None
-        return _seam.json_of(response)
+        return await self._dialect.answer_async(response, kwargs, self._send_kwargs)
+
+    async def _send_kwargs(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send a request as built (a replay in another dialect) and return its JSON."""
+        try:
+            answer = await self._http.request(**request)
+        except httpx.TransportError as failure:
+            raise _translate(failure) from None
+        return _seam.json_of(answer)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -3,6 +3,7 @@
     python scripts/regenerate.py                  # write generated/ from the project's spec
     python scripts/regenerate.py --check          # fail, with a diff, if generated/ has drifted
     python scripts/regenerate.py --spec FILE|URL  # generate from another spec (the vendor's)
+    python scripts/regenerate.py --spec NEW --allow-breaking   # ... even if it breaks users
 
 ``nox -s generate`` and ``nox -s generate -- --check`` run this with the locked tools.
 
@@ -10,6 +11,11 @@ Steps: load the spec, apply ``openapi/overrides.yaml`` (fixes kept as data), run
 openapi-python-client with ``openapi/generator.yaml`` into a temporary folder,
 format with ruff, stamp every module with a do-not-edit header, add ``py.typed``,
 then either replace ``generated/later_reporting_api`` or compare against it.
+
+With ``--spec``, it first prints what changed against ``openapi/later-reporting-v2.yaml``
+(``scripts/spec_diff.py``: operations, parameters, response fields, enum values,
+required-ness, types), each change marked breaking or not, and stops with exit status 1
+before writing anything when a change breaks users, unless ``--allow-breaking`` is given.
 """
 
 from __future__ import annotations
@@ -318,7 +324,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", default=str(DEFAULT_SPEC), help="spec file path or URL")
     parser.add_argument("--check", action="store_true", help="fail if generated/ differs")
     parser.add_argument("--output", default=str(TARGET), help="package folder to write or check")
+    parser.add_argument(
+        "--allow-breaking",
+        action="store_true",
+        help="with --spec: regenerate even when the new spec breaks users",
+    )
     args = parser.parse_args(argv)
+    if not args.check and args.spec != str(DEFAULT_SPEC):
+        import spec_diff  # the sibling script (this folder is on sys.path)
+
+        print(f"Changes from {DEFAULT_SPEC.relative_to(ROOT)} to {args.spec}:")
+        status = spec_diff.check(
+            str(DEFAULT_SPEC), args.spec, allow_breaking=args.allow_breaking, as_json=False
+        )
+        if status:
+            print("Nothing regenerated.", file=sys.stderr)
+            return status
 
     overrides = yaml.safe_load(OVERRIDES.read_text(encoding="utf-8")) or {}
     spec = apply_overrides(load_spec(args.spec), overrides)

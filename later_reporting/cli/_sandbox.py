@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import socket
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from later_reporting.cli._common import EXIT_USAGE
+
+if TYPE_CHECKING:
+    from later_reporting.sandbox._query import ArrayEncoding, DateBasisSpelling
 
 
 @click.command(short_help="Serve the sandbox: the API locally, with demo credentials.")
@@ -59,6 +64,24 @@ from later_reporting.cli._common import EXIT_USAGE
     is_flag=True,
     help="Never gzip responses (by default they are gzipped when the client asks).",
 )
+@click.option(
+    "--date-basis-spelling",
+    type=click.Choice(["post_date", "postDate"]),
+    default="post_date",
+    show_default=True,
+    help="Spelling of dateBasis values the server accepts (post_date or postDate style).",
+)
+@click.option(
+    "--no-rate-limit-headers",
+    is_flag=True,
+    help="Send no X-Ratelimit-Limit / X-Ratelimit-Window headers.",
+)
+@click.option(
+    "--array-encodings",
+    default="comma,repeat,brackets",
+    show_default=True,
+    help="Array encodings accepted: comma (a,b), repeat (k=a&k=b), brackets (k[]=a).",
+)
 def sandbox(
     host: str,
     port: int,
@@ -74,6 +97,9 @@ def sandbox(
     fault_seed: int,
     cursor_paging: bool,
     no_compress: bool,
+    date_basis_spelling: str,
+    no_rate_limit_headers: bool,
+    array_encodings: str,
 ) -> None:
     """Serve the sandbox: a faithful local Reporting API with demo credentials
     (demo-client / demo-secret), limited to 120 requests per minute unless --rate-limit 0.
@@ -113,6 +139,20 @@ def sandbox(
         cursor_paging=cursor_paging,
         compress=not no_compress,
     )
+    try:
+        # SandboxConfig checks both values and names the valid ones when they are wrong.
+        config = dataclasses.replace(
+            config,
+            date_basis_spelling=cast("DateBasisSpelling", date_basis_spelling),
+            rate_limit_headers=not no_rate_limit_headers,
+            array_encodings=cast(
+                "tuple[ArrayEncoding, ...]",
+                tuple(e.strip() for e in array_encodings.split(",") if e.strip()),
+            ),
+        )
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
     app = create_app(config)
     listener = bind(host, port)  # before saying anything: a busy port is an error, not a banner
     bound = listener.getsockname()[1]

@@ -44,6 +44,15 @@ class SandboxConfig:
     faults: Faults = field(default_factory=Faults)
     clients: tuple[SandboxClient, ...] = DEFAULT_CLIENTS
     compress: bool = True  # gzip when the client asks (Accept-Encoding), as nginx or a CDN do
+    # API variants the public docs disagree on (told apart by contract_tests/fingerprint.py):
+    # the spelling of dateBasis values, rate-limit headers on every response, and which array
+    # encodings (`a,b`, repeated keys, `key[]=`) the server accepts.
+    date_basis_spelling: q.DateBasisSpelling = "post_date"
+    rate_limit_headers: bool = True
+    array_encodings: tuple[q.ArrayEncoding, ...] = q.ARRAY_ENCODINGS
+
+    def __post_init__(self) -> None:
+        q.check_variant(self.date_basis_spelling, self.array_encodings)
 
 
 class DroppedConnection(Exception):
@@ -140,7 +149,8 @@ class SandboxApp:
             )
             await send({"type": "http.response.body", "body": b'{"data": [', "more_body": True})
             raise
-        response.headers.update(self.limiter.headers())
+        if self.config.rate_limit_headers:
+            response.headers.update(self.limiter.headers())
         if self.config.compress:
             # nginx's defaults: level 1, bodies of 20 bytes or more (so the token answer too).
             await GZipMiddleware(
@@ -166,6 +176,7 @@ class SandboxApp:
         self.report_requests += 1
         await self.inject_faults()
         client = self.tokens.verify(request.headers.get("authorization"))
+        q.check_encodings(request.scope["query_string"], self.config.array_encodings)
         return JSONResponse(await handler(request, client))
 
     async def inject_faults(self) -> None:
@@ -203,10 +214,8 @@ class SandboxApp:
         content = q.content_types(query)
         instances = query.array("instanceIds")
         campaigns = query.campaign_ids()
-        basis = query.choice("dateBasis", ("post_date", "performance_date"), "post_date")
-        return Selection(
-            start, end, self.scope(instances, client), campaigns, content, basis or "post_date"
-        )
+        basis = q.date_basis(query, self.config.date_basis_spelling)
+        return Selection(start, end, self.scope(instances, client), campaigns, content, basis)
 
     @staticmethod
     def scope(instances: list[str] | None, client: SandboxClient) -> tuple[str, ...]:

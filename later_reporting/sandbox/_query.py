@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from typing import Literal
 from urllib.parse import parse_qsl
 
 from later_reporting._catalog import CONTENT_TYPES, PLATFORM_CONTENT_TYPES, valid_metrics
@@ -176,3 +177,70 @@ def sort_property(query: Query, allowed: tuple[str, ...], path: str) -> str | No
             validValues=ordered,
         )
     return value
+
+
+# --- API variants (the public docs disagree; SandboxConfig picks one) ------------------------
+
+DateBasisSpelling = Literal["post_date", "postDate"]
+ArrayEncoding = Literal["comma", "repeat", "brackets"]
+ARRAY_ENCODINGS: tuple[ArrayEncoding, ...] = ("comma", "repeat", "brackets")
+DATE_BASIS_VALUES: dict[DateBasisSpelling, tuple[str, str]] = {
+    "post_date": ("post_date", "performance_date"),
+    "postDate": ("postDate", "performanceDate"),
+}
+
+
+def check_variant(spelling: str, encodings: tuple[str, ...]) -> None:
+    """Refuse a SandboxConfig naming a variant the sandbox cannot serve."""
+    if spelling not in DATE_BASIS_VALUES:
+        raise ValueError(
+            f"date_basis_spelling must be one of {', '.join(DATE_BASIS_VALUES)}, got {spelling!r}"
+        )
+    unknown = [e for e in encodings if e not in ARRAY_ENCODINGS]
+    if unknown or not encodings:
+        raise ValueError(
+            f"array_encodings must name one or more of {', '.join(ARRAY_ENCODINGS)}, "
+            f"got {encodings!r}"
+        )
+
+
+def date_basis(query: Query, spelling: DateBasisSpelling) -> str:
+    """The dateBasis of a query as ``post_date`` or ``performance_date``, whatever the spelling."""
+    allowed = DATE_BASIS_VALUES[spelling]
+    value = query.scalar("dateBasis")
+    if value is None:
+        return "post_date"
+    if value not in allowed:
+        raise invalid(
+            f"'dateBasis' must be one of {', '.join(allowed)}; got '{value}'.",
+            validValues=list(allowed),
+        )
+    return DATE_BASIS_VALUES["post_date"][allowed.index(value)]
+
+
+def check_encodings(raw: bytes, accepted: tuple[str, ...]) -> None:
+    """A 400 for an array parameter sent in an encoding this server variant does not accept."""
+    if len(accepted) == len(ARRAY_ENCODINGS):
+        return
+    counts: dict[str, int] = {}
+    for key, value in parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True):
+        name = key.removesuffix("[]")
+        if name not in ARRAYS:
+            continue
+        bracketed = key.endswith("[]")
+        counts[name] = counts.get(name, 0) + 1
+        if (
+            (bracketed and "brackets" not in accepted)
+            or ("," in value and "comma" not in accepted)
+            or (counts[name] > 1 and not bracketed and "repeat" not in accepted)
+        ):
+            forms = {
+                "comma": f"{name}=a,b",
+                "repeat": f"{name}=a&{name}=b",
+                "brackets": f"{name}[]=a&{name}[]=b",
+            }
+            raise invalid(
+                f"'{key}' is not in an accepted array form; send several values as "
+                + " or ".join(forms[e] for e in ARRAY_ENCODINGS if e in accepted)
+                + "."
+            )
