@@ -116,7 +116,7 @@ def test_the_cli_exports_from_every_variant(
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [row["postId"] for row in rows] == [row["postId"] for row in expected]
+    assert [row["post_id"] for row in rows] == [row["postId"] for row in expected]
 
 
 def test_a_genuine_bad_request_still_raises_the_users_error(
@@ -147,7 +147,9 @@ def test_sandbox_command_variant_flags(
     import uvicorn
 
     served: list[Any] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(app))
+    monkeypatch.setattr(
+        uvicorn.Server, "run", lambda self, sockets=None: served.append(self.config.app)
+    )
     result = CliRunner().invoke(main, ["sandbox", "--port", "0", *flags])
     assert result.exit_code == 0, result.output
     (app,) = served
