@@ -107,16 +107,21 @@ class _BaseClient:
         return token.expires_at if token else None
 
     def _token_kwargs(self) -> dict[str, Any]:
-        return _seam.token_kwargs(
+        kwargs = _seam.token_kwargs(
             self._settings.client_id,
             self._settings.client_secret.reveal(),
             self._settings.total_timeout,
         )
+        kwargs["timeout"] = self._settings.timeout  # keep the client's connect/read split
+        return kwargs
 
     def _request_kwargs(
         self, op: Operation, params: dict[str, Any], timeout: float | None
     ) -> dict[str, Any]:
-        return _seam.request_kwargs(op, params, timeout or self._settings.total_timeout)
+        kwargs = _seam.request_kwargs(op, params, timeout or self._settings.total_timeout)
+        if timeout is None:
+            kwargs["timeout"] = self._settings.timeout  # keep the client's connect/read split
+        return kwargs
 
 
 class Client(_BaseClient):
