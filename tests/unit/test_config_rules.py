@@ -116,7 +116,14 @@ def test_plain_http_to_a_remote_host_is_refused_with_the_fix() -> None:
     )
 
 
-@pytest.mark.parametrize("url", ["http://localhost.example.test", "http://10.0.0.1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost.example.test",
+        "http://10.0.0.1",
+        "http:// 127.0.0.1:8000",  # not an address: a typo is not taken for loopback
+    ],
+)
 def test_hosts_that_only_look_local_are_remote(url: str) -> None:
     with pytest.raises(lr.ConfigurationError, match="non-local host"):
         check_base_url(url)
