@@ -22,6 +22,7 @@ lines change.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,15 +110,29 @@ def files_of(module: Module, workdir: Path) -> list[Path]:
 
 def all_mutant_names(module: Module, workdir: Path) -> list[str]:
     """Every mutant mutmut will make of the module's files (for sampling)."""
-    from mutmut.mutation.file_mutation import mutate_file_contents
-
     names = []
-    for path in files_of(module, workdir):
-        relative = path.relative_to(workdir)
-        dotted = ".".join(relative.with_suffix("").parts).removesuffix(".__init__")
-        mutated = mutate_file_contents(str(relative), path.read_text(encoding="utf-8"))
-        names += [f"{dotted}.{name}" for name in mutated.mutant_names]
+    with in_mutmut(workdir):
+        from mutmut.mutation.file_mutation import mutate_file_contents
+
+        for path in files_of(module, workdir):
+            relative = path.relative_to(workdir)
+            dotted = ".".join(relative.with_suffix("").parts).removesuffix(".__init__")
+            mutated = mutate_file_contents(str(relative), path.read_text(encoding="utf-8"))
+            names += [f"{dotted}.{name}" for name in mutated.mutant_names]
     return sorted(names)
+
+
+@contextlib.contextmanager
+def in_mutmut(workdir: Path) -> Iterator[None]:
+    """mutmut reads its settings from the working directory's pyproject.toml on import."""
+    with contextlib.chdir(workdir):
+        from mutmut.configuration import reset_config
+
+        reset_config()
+        try:
+            yield
+        finally:
+            reset_config()
 
 
 def mutmut() -> str:
@@ -143,7 +159,8 @@ def run_mutmut(workdir: Path, names: list[str], jobs: int) -> None:
 
 
 def statuses(workdir: Path) -> dict[str, str]:
-    from mutmut.stats import status_by_exit_code
+    with in_mutmut(workdir):
+        from mutmut.stats import status_by_exit_code
 
     found: dict[str, str] = {}
     for meta in (workdir / "mutants").rglob("*.meta"):
