@@ -223,7 +223,13 @@ def measure(
         run_mutmut(workdir, chosen, jobs)
         found = statuses(workdir)
         if chosen:
+            unknown = [name for name in chosen if name not in found]
+            if unknown:
+                raise SystemExit(f"mutmut made no mutant named {unknown[0]} (mutmut changed?)")
             found = {name: found[name] for name in chosen}
+        unmeasured = sorted({s for s in found.values() if s not in CAUGHT | NOT_CAUGHT})
+        if unmeasured:
+            print(f"   not measured (left out of the score): {', '.join(unmeasured)}")
         missed = []
         for name, status in sorted(found.items()):
             if status in CAUGHT or status not in NOT_CAUGHT:
@@ -341,6 +347,12 @@ def render(results: dict[str, Any], section: str, reasons: dict[str, str]) -> st
         out.append("")
         out.append(f"Files: {', '.join(result['paths'])}. Tests: {', '.join(result['tests'])}.")
         out.append("")
+        unmeasured = {
+            status: n for status, n in result["counts"].items() if status not in CAUGHT | NOT_CAUGHT
+        }
+        if unmeasured:
+            listed = ", ".join(f"{n} {status}" for status, n in sorted(unmeasured.items()))
+            out += [f"Left out of the score (the run did not measure them): {listed}.", ""]
         if not result["missed"]:
             out += ["Every mutant was caught.", ""]
         for missed in result["missed"]:
