@@ -44,10 +44,21 @@ CONFIG = ROOT / "mutation" / "config.toml"
 RESULTS_JSON = ROOT / "mutation" / "results.json"
 RESULTS_MD = ROOT / "mutation" / "RESULTS.md"
 
-# The package whose files are mutated; mutmut copies it whole and mutates only `paths`.
+# The package the tests import; mutmut copies it (and the top folder of every other mutated
+# path, e.g. scripts/) whole into the copy and mutates only the module's `paths`.
 SOURCE_PATHS = ["later_reporting"]
-# Copied beside it so every test path and the root conftest resolve in the copy.
-ALSO_COPY = ["conftest.py", "tests", "contract_tests"]
+# Copied beside it so the root conftest, every test and every file a test reads by its path
+# (the spec, the generated package, the README) are found in the copy.
+ALSO_COPY = [
+    "conftest.py",
+    "tests",
+    "contract_tests",
+    "openapi",
+    "generated",
+    "scripts",
+    "docs",
+    "README.md",
+]
 
 CAUGHT = {"killed", "timeout", "caught by type check", "segfault"}
 NOT_CAUGHT = {"survived", "no tests", "suspicious"}
@@ -63,6 +74,11 @@ class Module:
     paths: list[str]
     tests: list[str]
 
+    @property
+    def source_paths(self) -> list[str]:
+        tops = {Path(pattern).parts[0] for pattern in self.paths}
+        return sorted(set(SOURCE_PATHS) | tops)
+
 
 def load_modules() -> dict[str, Module]:
     table = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["modules"]
@@ -75,7 +91,7 @@ def load_modules() -> dict[str, Module]:
 def mutmut_settings(module: Module) -> str:
     """The ``[tool.mutmut]`` table for one module's run."""
     settings = {
-        "source_paths": SOURCE_PATHS,
+        "source_paths": module.source_paths,
         "only_mutate": module.paths,
         "also_copy": ALSO_COPY,
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q"],
@@ -90,7 +106,7 @@ def mutmut_settings(module: Module) -> str:
 
 def prepare(module: Module, workdir: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "mutants")
-    for name in [*SOURCE_PATHS, *ALSO_COPY]:
+    for name in [*module.source_paths, *ALSO_COPY]:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, workdir / name, ignore=ignore)
