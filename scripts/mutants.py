@@ -352,7 +352,8 @@ def render(results: dict[str, Any], section: str, reasons: dict[str, str]) -> st
         "## Equivalent mutants",
         "",
         "One line per mutant that no test can catch because it behaves exactly like the code:",
-        "``- `KEY`: reason``, KEY as listed below. Kept as written on every run.",
+        "a dash, its key (as listed below) in backquotes, a colon and the reason. Every run keeps",
+        "these lines as written.",
         "",
         EQUIVALENT_START,
     ]

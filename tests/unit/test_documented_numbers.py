@@ -2,9 +2,10 @@
 by behaviour. Each test names where its number is documented.
 
 Sources: README "Using the SDK from Python" (what the SDK does for you), README "Credentials",
-/work/shared/reference/contract-decisions.md ("Auth", "Query conventions", "Pagination",
-"Rate limits"), api-facts.md (2.3 Dates, 2.5 filters, 2.7 Pagination, 2.9 Rate limits), the
-spec openapi/later-reporting-v2.yaml, and the module docstrings of _retry.py and _auth.py.
+the API contract decisions (contract-decisions.md: "Auth", "Query conventions", "Pagination",
+"Rate limits"), the API fact sheet (api-facts.md: 2.3 Dates, 2.5 filters, 2.7 Pagination,
+2.9 Rate limits), the spec openapi/later-reporting-v2.yaml, and the module docstrings of
+_retry.py, _auth.py and _validation.py.
 """
 
 from __future__ import annotations
