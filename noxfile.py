@@ -139,3 +139,15 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: print ratios measured side by side and write bench/RESULTS.md."""
     sync(session, "--no-default-groups", "--group", "bench")
     session.run("python", "-m", "bench", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def mutants(session: nox.Session) -> None:
+    """Mutation testing of named modules (`nox -s mutants -- retry config`; `-- --list`).
+
+    Not run by CI: writes mutation/RESULTS.md (score, mutants not caught, equivalence reasons).
+    """
+    if not session.posargs:
+        session.error("name modules, e.g. `nox -s mutants -- retry config` (`-- --list` lists)")
+    sync(session, "--no-default-groups", "--group", "mutation")
+    session.run("python", "scripts/mutants.py", *session.posargs)

@@ -132,17 +132,22 @@ class _BaseClient:
     def _token_kwargs(self) -> dict[str, Any]:
         # The secret stays sealed (a Secret, then a body whose repr hides it): no local of
         # this frame or the ones below shows it in a traceback that captures locals.
-        return _seam.token_kwargs(
+        kwargs = _seam.token_kwargs(
             self._settings.client_id, self._settings.client_secret, self._settings.total_timeout
         )
+        kwargs["timeout"] = self._settings.timeout  # keep the client's connect/read split
+        return kwargs
 
     def _request_kwargs(
         self, op: Operation, params: dict[str, Any], timeout: object
     ) -> dict[str, Any]:
         seconds = v.call_timeout(timeout)
-        return _seam.request_kwargs(
+        kwargs = _seam.request_kwargs(
             op, params, self._settings.total_timeout if seconds is None else seconds
         )
+        if seconds is None:
+            kwargs["timeout"] = self._settings.timeout  # keep the client's connect/read split
+        return kwargs
 
 
 def _jwt_of(response: httpx.Response) -> str:
