@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from later_reporting.cli._common import EXIT_USAGE
@@ -45,6 +47,11 @@ from later_reporting.cli._common import EXIT_USAGE
 )
 @click.option("--fault-seed", default=0, help="Seed of the fault draws.")
 @click.option("--cursor-paging", is_flag=True, help="Page with limit/nextCursor, no totals.")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The sandbox's today (YYYY-MM-DD): later posts do not exist yet, recent ones still grow.",
+)
 def sandbox(
     host: str,
     port: int,
@@ -59,6 +66,7 @@ def sandbox(
     drop_rate: float,
     fault_seed: int,
     cursor_paging: bool,
+    as_of: dt.datetime | None,
 ) -> None:
     """Serve the sandbox: a faithful local Reporting API with demo credentials."""
     try:
@@ -90,6 +98,7 @@ def sandbox(
         rate_limit=rate_limit or None,
         faults=faults,
         cursor_paging=cursor_paging,
+        as_of=as_of.date() if as_of else None,
     )
     app = create_app(config)
     click.echo(

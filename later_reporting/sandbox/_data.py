@@ -265,9 +265,12 @@ def _campaigns(rng: np.random.Generator, count: int) -> list[Campaign]:
         instance = INSTANCES[i % 3] if i % 5 else "instance_def"
         day = int(rng.integers(0, LAST_DAY - 30))
         theme = THEMES[i % len(THEMES)]
+        campaign_id = 49700 + i * 3
+        if any(c.campaign_id == campaign_id for c in fixed):
+            campaign_id += 1  # campaign ids are unique: step past the documented examples
         result.append(
             Campaign(
-                49700 + i * 3,
+                campaign_id,
                 f"{theme} {2024 + day // 366}",
                 instance,
                 None if i % 4 == 0 else f"{theme} with {int(rng.integers(5, 40))} creators",
