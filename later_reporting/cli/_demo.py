@@ -11,6 +11,7 @@ from later_reporting._client import Client
 from later_reporting._rows import REPORTS
 from later_reporting.cli._common import UsageProblem, handle_errors
 from later_reporting.cli._export import call_options, export_report
+from later_reporting.cli._sync import demo_sync
 
 START, END = "2025-01-01", "2025-12-31"
 
@@ -130,3 +131,4 @@ def demo(output: Path) -> None:
     click.echo(f"\nFiles written ({len(written)}):")
     for path in written:
         click.echo(f"  {path}  ({path.stat().st_size:,} bytes)")
+    demo_sync(output)

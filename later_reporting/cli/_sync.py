@@ -7,6 +7,7 @@ only what can still change (the lookback) and merge it by key. See the README se
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,9 @@ def run_sync(
     show_default=True,
     help="The DuckDB database file (with --destination duckdb).",
 )
-@click.option("--dataset", default="later_reporting", show_default=True, help="Dataset/schema.")
+@click.option(
+    "--dataset", default="later", show_default=True, help="Dataset (schema) to load into."
+)
 @click.option("--pipeline-name", default="later_reporting", show_default=True)
 @click.option(
     "--pipelines-dir",
@@ -203,8 +206,14 @@ def sync(
     last = source.as_date(end, "--end")
     if first is not None and last is not None and first > last:
         raise UsageProblem(f"--start ({first}) must not be after --end ({last})")
-    if destination == "duckdb" and duckdb_file.parent and not duckdb_file.parent.is_dir():
-        raise UsageProblem(f"the folder of --duckdb-file {duckdb_file} does not exist")
+    if destination == "duckdb":
+        if not duckdb_file.parent.is_dir():
+            raise UsageProblem(f"the folder of --duckdb-file {duckdb_file} does not exist")
+        if duckdb_file.stem == dataset:
+            # DuckDB names the catalog after the file; a schema of the same name is ambiguous.
+            raise UsageProblem(
+                f"--dataset {dataset} has the name of the DuckDB file; choose another dataset"
+            )
     settings = credentials(env_file, base_url, client_id, client_secret_stdin)
     pipeline, where = make_pipeline(destination, duckdb_file, dataset, pipeline_name, pipelines_dir)
     counter = source.RequestCounter()
@@ -233,3 +242,57 @@ def sync(
     for table in sorted(result.rows):
         click.echo(f"  {table:<24} {result.rows[table]:>9,} rows", err=True)
     click.echo(f"  {'requests used':<24} {counter.requests:>9,}", err=True)
+
+
+DEMO_START, DEMO_END = "2025-10-01", "2025-12-31"
+DEMO_QUERY = """SELECT creator_profile_full_name AS creator,
+       count(*) AS posts,
+       sum(engagements) AS engagements
+FROM later.posts_performance
+GROUP BY 1 ORDER BY engagements DESC LIMIT 5"""
+
+
+def demo_sync(output: Path) -> None:
+    """The demo's last part: a sync into DuckDB from the sandbox, and one SQL query over it."""
+    try:
+        import duckdb
+
+        import later_reporting.dlt as source
+        from later_reporting.sandbox import (
+            DEMO_CLIENT_ID,
+            DEMO_CLIENT_SECRET,
+            SandboxConfig,
+            serve_in_thread,
+        )
+    except ImportError:
+        click.echo("\n(Install 'later-reporting[dlt]' to also see a sync into DuckDB.)")
+        return
+    database = output / "later_reporting.duckdb"
+    click.echo(f"\nSyncing {DEMO_START}..{DEMO_END} into {database} (DuckDB) ...")
+    pipeline, _ = make_pipeline(
+        "duckdb", database, "later", "later_reporting_demo", output / ".dlt"
+    )
+    counter = source.RequestCounter()
+    with (
+        serve_in_thread(
+            SandboxConfig(rate_limit=None, as_of=dt.date.fromisoformat(DEMO_END))
+        ) as base_url,
+        Client(
+            base_url=base_url,
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+            rate_limit=None,
+            concurrency=8,
+            transport=counter,
+        ) as client,
+    ):
+        result = source.sync(
+            pipeline, client=client, start=DEMO_START, end=DEMO_END, full_refresh=True
+        )
+    for table in sorted(result.rows):
+        click.echo(f"  {table:<24} {result.rows[table]:>7,} rows")
+    click.echo(f"  ({counter.requests} requests; the next daily run re-reads only the lookback)")
+    click.echo(f"\n{DEMO_QUERY}\n")
+    with duckdb.connect(str(database)) as con:
+        for creator, posts, engagements in con.sql(DEMO_QUERY).fetchall():
+            click.echo(f"  {creator:<32} {posts:>4} posts  {engagements:>12,.0f} engagements")

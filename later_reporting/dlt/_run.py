@@ -29,24 +29,33 @@ class SyncResult:
         return sum(self.rows.values())
 
 
+def resource_states(pipeline: Any) -> dict[str, dict[str, Any]]:
+    resources = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
+    return {name: dict(state) for name, state in resources.items() if isinstance(state, dict)}
+
+
 def bookmarks(pipeline: Any) -> dict[str, dt.date]:
     """The ``read_through`` day of each resource that has one, from the pipeline's state."""
-    resources = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
     out = {}
-    for name, state in resources.items():
-        value = state.get("read_through") if isinstance(state, dict) else None
+    for name, state in resource_states(pipeline).items():
+        value = state.get("read_through")
         if isinstance(value, str):
             out[name] = dt.date.fromisoformat(value)
     return out
 
 
 def pending(pipeline: Any, reports: list[str], end: dt.date) -> list[str]:
-    """The dated reports whose bookmark is not yet at ``end``."""
+    """The dated reports not yet read through ``end``, or stopped part-way by a load."""
+    states = resource_states(pipeline)
     marks = bookmarks(pipeline)
     return [
         r
         for r in reports
-        if TABLES[r].kind != "snapshot" and marks.get(TABLES[r].name, dt.date.min) < end
+        if TABLES[r].kind != "snapshot"
+        and (
+            marks.get(TABLES[r].name, dt.date.min) < end
+            or "resume" in states.get(TABLES[r].name, {})
+        )
     ]
 
 
@@ -73,6 +82,7 @@ def sync(
     refresh: str | None = "drop_sources" if full_refresh else None
     # Bounded: every load advances each pending report by at least one slice.
     for _ in range(10_000):
+        before = resource_states(pipeline)
         source = later_reporting(reports=chosen, end=last, max_slices=slices_per_load, **options)
         pipeline.run(source, refresh=refresh)
         refresh = None
@@ -85,4 +95,6 @@ def sync(
             on_load(result.loads, dict(result.rows))
         if not pending(pipeline, chosen, last):
             return result
+        if resource_states(pipeline) == before:
+            raise RuntimeError("a load read nothing new; the sync stops rather than loop")
     raise RuntimeError("the sync did not catch up")  # pragma: no cover - bounded guard

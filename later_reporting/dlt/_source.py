@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -137,7 +138,7 @@ def write_disposition(table: Table) -> TWriteDispositionConfig:
 class Plan:
     """The settings every resource of one source shares."""
 
-    client: Client
+    client: Client | Callable[[], Client]  # an open client, or how to open one when first used
     start: dt.date
     end: dt.date
     lookback_days: int
@@ -148,9 +149,18 @@ class Plan:
     metrics: Mapping[str, Sequence[str]]
     page_size: int
 
+    def open(self) -> Client:
+        """The client, opened on first use (so building the source needs no credentials)."""
+        if not isinstance(self.client, Client):
+            client = self.client()
+            # Closed when the source (and so every resource's plan) is gone.
+            weakref.finalize(self, client.close)
+            self.client = client
+        return self.client
+
     def call(self, report: Report) -> Callable[..., Any]:
         resource_name, method_name = report.method.split(".")
-        method: Callable[..., Any] = getattr(getattr(self.client, resource_name), method_name)
+        method: Callable[..., Any] = getattr(getattr(self.open(), resource_name), method_name)
         return method
 
 
@@ -255,16 +265,28 @@ def resource_rows(plan: Plan, table: Table, cols: Sequence[Column], schema: Any)
         )
         return
     state = dlt.current.resource_state(table.name)
-    stored = state.get("read_through")
-    read_through = dt.date.fromisoformat(stored) if isinstance(stored, str) else None
-    first = w.window_start(plan.start, read_through, plan.lookback_days)
+    read_through = stored_date(state.get("read_through"))
+    resume = state.get("resume")
+    resume_at = (
+        stored_date(resume.get("next"))
+        if isinstance(resume, dict) and resume.get("end") == plan.end.isoformat()
+        else None
+    )
+    first = w.run_start(plan.start, read_through, plan.lookback_days, resume_at)
     for count, part in enumerate(w.slices(first, plan.end, plan.slice_months)):
         if plan.max_slices is not None and count >= plan.max_slices:
+            # The rest of this run's window is read by the next load of the same day.
+            state["resume"] = {"end": plan.end.isoformat(), "next": part.first.isoformat()}
             return
         yield from read_slice(plan, table, part, cols, schema)
         if read_through is None or part.last > read_through:
             state["read_through"] = part.last.isoformat()
             read_through = part.last
+    state.pop("resume", None)
+
+
+def stored_date(value: object) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else None
 
 
 def make_resource(plan: Plan, table: Table) -> DltResource:
@@ -348,20 +370,19 @@ def later_reporting(
     unknown_metrics = sorted(set(metrics or {}) - set(chosen))
     if unknown_metrics:
         raise ValueError(f"metrics given for reports not loaded: {', '.join(unknown_metrics)}")
-    owned = client is None
-    if client is None:
-        client = Client(
-            client_id=client_id,
-            client_secret=client_secret,
-            base_url=base_url,
-            rate_limit=rate_limit,
-            concurrency=concurrency,
-            max_retries=max_retries,
-        )
-    elif not isinstance(client, Client):
+    if client is not None and not isinstance(client, Client):
         raise TypeError("client must be a later_reporting.Client")
+    opener = functools.partial(
+        Client,
+        client_id=client_id,
+        client_secret=client_secret,
+        base_url=base_url,
+        rate_limit=rate_limit,
+        concurrency=concurrency,
+        max_retries=max_retries,
+    )
     plan = Plan(
-        client=client,
+        client=client if client is not None else opener,
         start=first,
         end=last,
         lookback_days=lookback_days,
@@ -372,7 +393,4 @@ def later_reporting(
         metrics=metrics or {},
         page_size=page_size,
     )
-    if owned:
-        # Closed when the source (and so every resource's plan) is gone.
-        weakref.finalize(plan, client.close)
     return [make_resource(plan, TABLES[name]) for name in chosen]

@@ -8,6 +8,10 @@ Pure functions over dates, so the incremental rule can be read (and tested) on i
 - The first run has no bookmark and reads from ``start``.
 - The window is cut into slices of whole calendar months (``slice_months`` at a time), each
   checkpointed when loaded, so an interrupted backfill resumes at the slice it stopped in.
+  A load that stops early on purpose (``max_slices``) leaves where it stopped; the next load
+  for the same ``end`` goes on from there. On a later day the rule above applies again,
+  which is safe: a post read on day T and published at least ``lookback_days`` before it had
+  settled when it was read.
 - Aggregates are read per calendar month ("period"): every month the window touches is read
   whole (clipped to ``start`` and ``end``) and replaces what the warehouse held for it.
 """
@@ -35,6 +39,16 @@ def window_start(start: dt.date, read_through: dt.date | None, lookback_days: in
     if read_through is None:
         return start
     return max(start, read_through - dt.timedelta(days=lookback_days))
+
+
+def run_start(
+    start: dt.date, read_through: dt.date | None, lookback_days: int, resume_at: dt.date | None
+) -> dt.date:
+    """Where a run begins: where an unfinished run of the same day stopped (its earlier
+    slices, lookback included, were read that day), else the bookmark minus the lookback."""
+    if resume_at is not None:
+        return resume_at
+    return window_start(start, read_through, lookback_days)
 
 
 def month_start(day: dt.date) -> dt.date:
