@@ -146,7 +146,7 @@ def run_sync(
 @click.option(
     "--slice-months",
     type=click.IntRange(1, 24),
-    default=3,
+    default=6,  # later_reporting.dlt.DEFAULT_SLICE_MONTHS (not imported: dlt is optional)
     show_default=True,
     help="Months per checkpointed slice of a backfill.",
 )
@@ -244,7 +244,7 @@ def sync(
     click.echo(f"  {'requests used':<24} {counter.requests:>9,}", err=True)
 
 
-DEMO_START, DEMO_END = "2025-10-01", "2025-12-31"
+DEMO_START, DEMO_END = "2025-12-01", "2025-12-31"
 DEMO_QUERY = """SELECT creator_profile_full_name AS creator,
        count(*) AS posts,
        sum(engagements) AS engagements

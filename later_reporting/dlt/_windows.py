@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 DEFAULT_LOOKBACK_DAYS = 60
-DEFAULT_SLICE_MONTHS = 3
+DEFAULT_SLICE_MONTHS = 6
 MAX_LOOKBACK_DAYS = 365
 
 

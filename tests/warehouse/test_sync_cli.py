@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import duckdb
 import pytest
 from click.testing import CliRunner
@@ -116,3 +118,44 @@ def test_wrong_credentials_exit_3_and_never_show_the_secret(
     )
     assert result.exit_code == 3, result.output  # type: ignore[attr-defined]
     assert "not-the-secret" not in result.output  # type: ignore[attr-defined]
+
+
+def test_the_demo_ends_with_a_sync_into_duckdb_and_a_query(tmp_path: Path) -> None:
+    from later_reporting.cli._sync import demo_sync
+
+    result = CliRunner().invoke(click.command()(lambda: demo_sync(tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert "FROM later.posts_performance" in result.output
+    rows = re.findall(r"^  .+ +\d+ posts +[\d,]+ engagements$", result.output, re.MULTILINE)
+    assert len(rows) == 5  # the query's five rows
+    with duckdb.connect(str(tmp_path / "later_reporting.duckdb")) as con:
+        posts = con.sql("SELECT count(*) FROM later.posts_performance").fetchall()[0][0]
+    assert f"posts_performance        {posts:>7,} rows" in result.output
+
+
+def test_the_secret_stays_out_of_the_pipeline_state_and_the_warehouse(
+    small_sandbox: str, tmp_path: Path
+) -> None:
+    import dlt
+
+    from later_reporting.dlt import later_reporting
+
+    pipeline = dlt.pipeline(
+        "secrets",
+        destination=dlt.destinations.duckdb(str(tmp_path / "w.duckdb")),
+        dataset_name="later",
+        pipelines_dir=str(tmp_path / "state"),
+    )
+    source = later_reporting(
+        client_id="demo-client",
+        client_secret="demo-secret",
+        base_url=small_sandbox,
+        reports=["campaigns"],
+        rate_limit=None,
+    )
+    pipeline.run(source)
+    assert pipeline.last_trace.last_normalize_info.row_counts["campaigns"] > 0
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written
+    assert not [p for p in written if b"demo-secret" in p.read_bytes()]
+    assert "demo-secret" not in str(pipeline.last_trace)

@@ -68,3 +68,11 @@ def test_time_series_reads_start_at_a_bucket_boundary(granularity: str, expected
 def test_an_unknown_granularity_is_refused() -> None:
     with pytest.raises(ValueError, match="granularity"):
         w.bucket_start(D(2025, 5, 14), "hour")
+
+
+def test_the_command_and_the_source_share_the_default_slice() -> None:
+    from later_reporting.cli._sync import sync as command
+    from later_reporting.dlt import DEFAULT_SLICE_MONTHS
+
+    option = next(p for p in command.params if p.name == "slice_months")
+    assert option.default == DEFAULT_SLICE_MONTHS == 6
