@@ -30,6 +30,7 @@ from later_reporting.dlt import _windows as w
 
 SOURCE_NAME = "later_reporting"
 BATCH_ROWS = 5_000
+MAX_SLICE_MONTHS = 24  # a slice of whole months from any day stays within two years
 DLT_TYPES: dict[str, TDataType] = {
     "int": "bigint",
     "float": "double",
@@ -363,6 +364,8 @@ def later_reporting(
         raise ValueError(f"start ({first}) must not be after end ({last})")
     if not 0 <= lookback_days <= w.MAX_LOOKBACK_DAYS:
         raise ValueError(f"lookback_days must be between 0 and {w.MAX_LOOKBACK_DAYS}")
+    if not 1 <= slice_months <= MAX_SLICE_MONTHS:
+        raise ValueError(f"slice_months must be between 1 and {MAX_SLICE_MONTHS} (the API's range)")
     if max_slices is not None and max_slices < 1:
         raise ValueError("max_slices must be at least 1 (or None for all)")
     w.bucket_start(first, granularity)  # validates the granularity
