@@ -16,7 +16,7 @@ import click
 
 from later_reporting._client import Client
 from later_reporting._errors import LaterReportingError
-from later_reporting.cli._common import UsageProblem, credentials, handle_errors
+from later_reporting.cli._common import EXIT_API, UsageProblem, credentials, fail, handle_errors
 
 DEFAULT_DUCKDB = Path("later_reporting.duckdb")
 
@@ -59,13 +59,22 @@ def make_pipeline(
     else:
         target = destination  # configured the dlt way (.dlt/secrets.toml or environment)
         where = f"{destination} (dataset {dataset})"
-    pipeline = dlt.pipeline(
-        pipeline_name=pipeline_name,
-        destination=target,
-        dataset_name=dataset,
-        pipelines_dir=str(pipelines_dir) if pipelines_dir else None,
-    )
+    from dlt.common.exceptions import DltException
+
+    try:
+        pipeline = dlt.pipeline(
+            pipeline_name=pipeline_name,
+            destination=target,
+            dataset_name=dataset,
+            pipelines_dir=str(pipelines_dir) if pipelines_dir else None,
+        )
+    except DltException as exc:
+        raise UsageProblem(f"--destination {destination}: {first_line(exc)}") from None
     return pipeline, where
+
+
+def first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def run_sync(
@@ -98,9 +107,13 @@ def run_sync(
         )
     except Exception as exc:
         cause = root_cause(exc)
-        if cause is exc:
-            raise
-        raise cause from None
+        if cause is not exc:
+            raise cause from None
+        from dlt.common.exceptions import DltException
+
+        if isinstance(exc, DltException):  # the destination or dlt itself: one line, exit 4
+            fail(f"the load failed: {first_line(exc)}", EXIT_API)
+        raise
 
 
 @click.command()

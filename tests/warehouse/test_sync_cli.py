@@ -159,3 +159,18 @@ def test_the_secret_stays_out_of_the_pipeline_state_and_the_warehouse(
     assert written
     assert not [p for p in written if b"demo-secret" in p.read_bytes()]
     assert "demo-secret" not in str(pipeline.last_trace)
+
+
+def test_an_unknown_destination_is_a_usage_error(tmp_path: Path) -> None:
+    result = run(
+        ["--destination", "nosuch", "--pipelines-dir", str(tmp_path)], "http://127.0.0.1:9"
+    )
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert "--destination nosuch" in result.output  # type: ignore[attr-defined]
+    assert "Traceback" not in result.output  # type: ignore[attr-defined]
+
+
+def test_the_sandbox_refuses_a_clock_that_is_not_a_date() -> None:
+    result = CliRunner().invoke(main, ["sandbox", "--as-of", "tomorrow"])
+    assert result.exit_code == 2
+    assert "--as-of" in result.output
