@@ -174,3 +174,25 @@ def test_the_sandbox_refuses_a_clock_that_is_not_a_date() -> None:
     result = CliRunner().invoke(main, ["sandbox", "--as-of", "tomorrow"])
     assert result.exit_code == 2
     assert "--as-of" in result.output
+
+
+def test_the_source_takes_credentials_from_dlt_configuration(
+    small_sandbox: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dlt
+
+    from later_reporting.dlt import later_reporting
+
+    for name in ("LATER_REPORTING_CLIENT_ID", "LATER_REPORTING_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SOURCES__LATER_REPORTING__CLIENT_ID", "demo-client")
+    monkeypatch.setenv("SOURCES__LATER_REPORTING__CLIENT_SECRET", "demo-secret")
+    monkeypatch.setenv("SOURCES__LATER_REPORTING__BASE_URL", small_sandbox)
+    pipeline = dlt.pipeline(
+        "configured",
+        destination=dlt.destinations.duckdb(str(tmp_path / "w.duckdb")),
+        dataset_name="later",
+        pipelines_dir=str(tmp_path / "state"),
+    )
+    pipeline.run(later_reporting(reports=["campaigns"], rate_limit=None))
+    assert pipeline.last_trace.last_normalize_info.row_counts["campaigns"] > 0
