@@ -7,10 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from bench import export, soak, throughput
+from bench import export, soak, throughput, warehouse
 from bench._common import Result
 
 MODULES = {"throughput": throughput, "export": export, "soak": soak}
+MODULES["warehouse"] = warehouse
 
 
 def table(results: list[Result]) -> str:

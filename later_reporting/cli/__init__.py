@@ -26,3 +26,6 @@ from later_reporting.cli._export import export  # noqa: E402
 main.add_command(export)
 main.add_command(demo)
 main.add_command(auth)
+from later_reporting.cli._sync import sync  # noqa: E402
+
+main.add_command(sync)

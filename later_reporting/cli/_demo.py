@@ -10,6 +10,7 @@ import click
 from later_reporting._client import Client
 from later_reporting._rows import REPORTS
 from later_reporting.cli._common import Progress, UsageProblem, handle_errors
+from later_reporting.cli._sync import demo_sync
 from later_reporting.export import Output, call_options, export_report
 
 START, END = "2025-01-01", "2025-12-31"
@@ -139,3 +140,4 @@ def demo(output: Path) -> None:
     click.echo(f"\nFiles written ({len(written)}):")
     for path in written:
         click.echo(f"  {path}  ({path.stat().st_size:,} bytes)")
+    demo_sync(output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import errno
 import socket
 from typing import TYPE_CHECKING, cast
@@ -82,6 +83,11 @@ if TYPE_CHECKING:
     show_default=True,
     help="Array encodings accepted: comma (a,b), repeat (k=a&k=b), brackets (k[]=a).",
 )
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The sandbox's today (YYYY-MM-DD): later posts do not exist yet, recent ones still grow.",
+)
 def sandbox(
     host: str,
     port: int,
@@ -100,6 +106,7 @@ def sandbox(
     date_basis_spelling: str,
     no_rate_limit_headers: bool,
     array_encodings: str,
+    as_of: dt.datetime | None,
 ) -> None:
     """Serve the sandbox: a faithful local Reporting API with demo credentials
     (demo-client / demo-secret), limited to 120 requests per minute unless --rate-limit 0.
@@ -138,6 +145,7 @@ def sandbox(
         faults=faults,
         cursor_paging=cursor_paging,
         compress=not no_compress,
+        as_of=as_of.date() if as_of else None,
     )
     try:
         # SandboxConfig checks both values and names the valid ones when they are wrong.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import hashlib
 import json
 import math
@@ -21,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 from later_reporting import _catalog as cat
 from later_reporting.sandbox import _query as q
 from later_reporting.sandbox._auth import DEFAULT_CLIENTS, SandboxClient, Tokens
+from later_reporting.sandbox._clock import Clock
 from later_reporting.sandbox._data import build_dataset
 from later_reporting.sandbox._faults import FaultDice, Faults
 from later_reporting.sandbox._problems import Problem, invalid
@@ -50,6 +52,7 @@ class SandboxConfig:
     date_basis_spelling: q.DateBasisSpelling = "post_date"
     rate_limit_headers: bool = True
     array_encodings: tuple[q.ArrayEncoding, ...] = q.ARRAY_ENCODINGS
+    as_of: dt.date | None = None  # the sandbox's "today" (see _clock.py); None: the data's end
 
     def __post_init__(self) -> None:
         q.check_variant(self.date_basis_spelling, self.array_encodings)
@@ -99,8 +102,9 @@ class SandboxApp:
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
-        self.dataset = build_dataset(self.config.seed, self.config.posts)
-        self.reports = Reports(self.dataset)
+        self.clock = Clock.at(self.config.as_of)
+        self.dataset = self.clock.dataset(build_dataset(self.config.seed, self.config.posts))
+        self.reports = Reports(self.dataset, clock=self.clock)
         self.tokens = Tokens(self.config.clients, self.config.token_lifetime)
         self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_limit_window)
         self.dice = FaultDice(self.config.faults)

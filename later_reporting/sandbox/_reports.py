@@ -16,6 +16,7 @@ import numpy as np
 
 from later_reporting._catalog import CONTENT_TYPES, PLATFORM_OF
 from later_reporting.sandbox import _data as d
+from later_reporting.sandbox._clock import Clock
 from later_reporting.sandbox._data import Dataset, FloatArray, IntArray
 
 Row = dict[str, Any]
@@ -42,8 +43,9 @@ class Sort:
 class Reports:
     """Computes reports over one dataset, with an LRU cache of results."""
 
-    def __init__(self, dataset: Dataset, cache_size: int = 64) -> None:
-        self.ds = dataset
+    def __init__(self, dataset: Dataset, cache_size: int = 64, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock()
+        self.ds = self.clock.dataset(dataset)
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_size = cache_size
         self._campaign_ids = np.array([c.campaign_id for c in dataset.campaigns])
@@ -91,7 +93,7 @@ class Reports:
         """All metrics per group key, and the number of posts in each group."""
         rows = self.rows(sel)
         first, last = self._bounds(sel)
-        earned = d.earned(self.ds, rows, sel.basis, first, last)
+        earned = self.clock.earned(self.ds, rows, sel.basis, first, last)
         keys = keys_of(rows)
         sums = d.group_sums(earned, keys, groups)
         posts = np.bincount(keys, minlength=groups).astype(np.float64)
@@ -221,7 +223,7 @@ class Reports:
             buckets = time_buckets(sel.start, sel.end, granularity)
             post_day = self.ds.post_day[rows]
             if sel.basis == "post_date":
-                earned = d.earned(self.ds, rows, "post_date", 0, 0)
+                earned = self.clock.earned(self.ds, rows, "post_date", 0, 0)
                 starts = np.array([d.day_index(a) for a, _ in buckets])
                 keys = np.searchsorted(starts, post_day, "right") - 1
                 values, posts = self._derive_groups(earned, keys, rows, len(buckets))
@@ -231,12 +233,14 @@ class Reports:
                 return out
             for a, b in buckets:
                 first, last = d.day_index(a), d.day_index(b)
+                if not self.clock.has_happened(first):
+                    break  # buckets after the sandbox's today have no performance yet
                 lo = np.searchsorted(post_day, first - d.HORIZON + 1, "left")
                 hi = np.searchsorted(post_day, last, "right")
                 sub = rows[lo:hi]
                 if sub.size == 0:
                     continue
-                earned = d.earned(self.ds, sub, "performance_date", first, last)
+                earned = self.clock.earned(self.ds, sub, "performance_date", first, last)
                 values, posts = self._derive_groups(earned, np.zeros(sub.shape, np.int64), sub, 1)
                 if posts[0] > 0:
                     out.append(bucket_row(a, b, values, 0, metrics))
@@ -262,7 +266,7 @@ class Reports:
         def compute() -> tuple[IntArray, dict[str, FloatArray]]:
             rows = self.rows(sel)
             first, last = self._bounds(sel)
-            earned = d.earned(self.ds, rows, sel.basis, first, last)
+            earned = self.clock.earned(self.ds, rows, sel.basis, first, last)
             ids = self.ds.post_id[rows]
             prop = sort.prop or "postDate"
             if prop == "postDate":

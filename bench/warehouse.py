@@ -1,0 +1,192 @@
+"""Incremental warehouse loads: a daily run versus a full pull of the same history, and a
+full ``sync`` of a year of posts into DuckDB versus ``export --format parquet`` of the same
+rows. Requests and seconds, measured side by side in one run against the sandbox (in its
+own process, with the clock set by ``--as-of``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench._common import DEMO, Result, run_measured, sandbox
+
+TODAY = dt.date(2026, 6, 1)
+HISTORY_START = dt.date(2024, 6, 2)  # two years of history before TODAY
+YEAR = ("2025-01-01", "2025-12-31")
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "later_reporting.cli", *args]
+
+
+def sync(url: str, folder: Path, *args: str) -> tuple[float, int]:
+    """One ``later-reporting sync``; returns (seconds, requests used)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    proc = subprocess.run(  # noqa: S603 - the project's own command, fixed arguments
+        cli(
+            "sync",
+            "--duckdb-file",
+            str(folder / "warehouse.duckdb"),
+            "--pipelines-dir",
+            str(folder / "state"),
+            "--quiet",
+            *args,
+        ),
+        env={**os.environ, **DEMO, "LATER_REPORTING_BASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if proc.returncode:
+        raise RuntimeError(f"sync failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    found = re.search(r"requests used\s+([\d,]+)", proc.stderr)
+    if found is None:
+        raise RuntimeError(f"no request count in: {proc.stderr[-500:]}")
+    return elapsed, int(found.group(1).replace(",", ""))
+
+
+def daily_versus_full() -> list[Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        history = ("--start", HISTORY_START.isoformat())
+        with sandbox("--as-of", TODAY.isoformat()) as url:
+            full_seconds, full_requests = sync(
+                url, folder, *history, "--end", TODAY.isoformat(), "--full-refresh"
+            )
+        tomorrow = TODAY + dt.timedelta(days=1)
+        with sandbox("--as-of", tomorrow.isoformat()) as url:
+            day_seconds, day_requests = sync(url, folder, *history, "--end", tomorrow.isoformat())
+    return [
+        Result(
+            "sync, every report, 2 years of history: requests of a daily run (lookback 60 days) "
+            "vs a full pull",
+            f"{day_requests:,} requests",
+            f"{full_requests:,} requests",
+            day_requests / full_requests,
+            "<= 0.10",
+            day_requests / full_requests <= 0.10,
+        ),
+        Result(
+            "sync, every report, 2 years of history: time of a daily run vs a full pull",
+            f"{day_seconds:.1f} s",
+            f"{full_seconds:.1f} s",
+            day_seconds / full_seconds,
+            "(informative)",
+            True,
+        ),
+    ]
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def in_process(url: str, folder: Path, rounds: int) -> tuple[float, float]:
+    """Median seconds of an export to Parquet and of a first sync into a new DuckDB file, in
+    this process with one client (the steady-state work, without interpreter start-up)."""
+    import dlt
+
+    import later_reporting as lr
+    from later_reporting._rows import REPORTS
+    from later_reporting.cli._export import call_options, export_report
+    from later_reporting.dlt import sync as load
+
+    report = REPORTS["posts-performance"]
+    options = call_options(
+        report, start=YEAR[0], end=YEAR[1], metrics=None, instance_ids=None,
+        campaign_ids=None, platforms=None, content_types=None, date_basis=None,
+        sort_property=None, sort_direction=None, granularity=None, page_size=None,
+        max_items=None,
+    )  # fmt: skip
+    exports, syncs = [], []
+    with lr.Client(
+        base_url=url, client_id=DEMO["LATER_REPORTING_CLIENT_ID"],
+        client_secret=DEMO["LATER_REPORTING_CLIENT_SECRET"], rate_limit=None,
+    ) as client:  # fmt: skip
+        for index in range(rounds):
+            started = time.perf_counter()
+            export_report(client, report, options, [("parquet", folder / "p.parquet")], True)
+            exports.append(time.perf_counter() - started)
+            pipeline = dlt.pipeline(
+                f"bench{index}",
+                destination=dlt.destinations.duckdb(str(folder / f"w{index}.duckdb")),
+                dataset_name="later",
+                pipelines_dir=str(folder / "state"),
+            )
+            started = time.perf_counter()
+            load(pipeline, client=client, reports=["posts-performance"], start=YEAR[0], end=YEAR[1])
+            syncs.append(time.perf_counter() - started)
+    return median(syncs), median(exports)
+
+
+def sync_versus_export(rounds: int = 3) -> list[Result]:
+    with tempfile.TemporaryDirectory() as tmp, sandbox() as url:
+        folder = Path(tmp)
+        period = ("--start", YEAR[0], "--end", YEAR[1])
+        env = {**DEMO, "LATER_REPORTING_BASE_URL": url}
+        export_argv = cli(
+            "export", "posts-performance", *period, "--format", "parquet",
+            "-o", str(folder / "posts.parquet"), "--quiet",
+        )  # fmt: skip
+        run_measured(export_argv, env)  # warm the sandbox's query cache
+        sync(url, folder / "warm", "--reports", "posts-performance", *period)
+        exports, syncs = [], []
+        for index in range(rounds):  # alternate, so both see the same machine load
+            seconds, _, code = run_measured(export_argv, env)
+            if code:
+                raise RuntimeError(f"export failed with exit code {code}")
+            exports.append(seconds)
+            # A first sync into a new DuckDB file: the full load of the year.
+            syncs.append(sync(url, folder / f"run{index}", "--reports", "posts-performance",
+                              *period)[0])  # fmt: skip
+        sync_seconds, export_seconds = median(syncs), median(exports)
+        imports = median(
+            [
+                run_measured([sys.executable, "-c", "import later_reporting.dlt, duckdb"], {})[0]
+                - run_measured([sys.executable, "-c", "import later_reporting.cli"], {})[0]
+                for _ in range(rounds)
+            ]
+        )
+        steady_sync, steady_export = in_process(url, folder, rounds)
+    ratio = sync_seconds / export_seconds
+    steady = steady_sync / steady_export
+    return [
+        Result(
+            f"a year of posts ({YEAR[0][:4]}), commands: `sync` into a new DuckDB file vs "
+            "`export --format parquet` (median of 3; includes importing dlt and DuckDB)",
+            f"{sync_seconds:.1f} s",
+            f"{export_seconds:.1f} s",
+            ratio,
+            "<= 1.5x",
+            ratio <= 1.5,
+        ),
+        Result(
+            "the same, less the start-up that importing dlt and DuckDB adds to the command",
+            f"{sync_seconds - imports:.1f} s",
+            f"{export_seconds:.1f} s",
+            (sync_seconds - imports) / export_seconds,
+            "(informative)",
+            True,
+        ),
+        Result(
+            f"a year of posts ({YEAR[0][:4]}), in one process: sync into DuckDB vs export to "
+            "Parquet (median of 3)",
+            f"{steady_sync:.2f} s",
+            f"{steady_export:.2f} s",
+            steady,
+            "<= 1.5x",
+            steady <= 1.5,
+        ),
+    ]
+
+
+def run() -> list[Result]:
+    return sync_versus_export() + daily_versus_full()
