@@ -116,7 +116,7 @@ def run_sync(
         raise
 
 
-@click.command()
+@click.command(short_help="Load the reports into a warehouse, incrementally.")
 @click.option(
     "--destination",
     default="duckdb",
@@ -133,7 +133,12 @@ def run_sync(
 @click.option(
     "--dataset", default="later", show_default=True, help="Dataset (schema) to load into."
 )
-@click.option("--pipeline-name", default="later_reporting", show_default=True)
+@click.option(
+    "--pipeline-name",
+    default="later_reporting",
+    show_default=True,
+    help="dlt pipeline name: its state (bookmarks, checkpoints) is kept under this name.",
+)
 @click.option(
     "--pipelines-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -211,7 +216,12 @@ def sync(
     quiet: bool,
 ) -> None:
     """Load every report into a warehouse incrementally (DuckDB at ./later_reporting.duckdb
-    by default): a backfill first, then only what can still change."""
+    by default): a backfill first, then only what can still change.
+
+    \b
+    Example:
+      later-reporting sync --env-file later.env --start 2024-01-01
+    """
     _, source = require_dlt()
     chosen = [part.strip() for value in reports for part in value.split(",") if part.strip()]
     selected = source.check_reports(chosen or None)
