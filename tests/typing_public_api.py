@@ -55,6 +55,9 @@ def sync_usage() -> None:
         except lr.UnsupportedMetricError as error:
             valid: list[str] = error.valid_metrics
             print(valid, error.status_code, error.type, error.request_id)
+            assert_type(error.code, str | None)
+            assert_type(error.request_id, str | None)
+            assert_type(error.status_code, int)
         except lr.RateLimitedError as error:
             wait: float | None = error.retry_after
             print(wait)
