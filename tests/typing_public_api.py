@@ -85,5 +85,12 @@ def routes() -> None:
     lr.AsyncClient(http_client=httpx.AsyncClient(), proxy=None)
 
 
+def item_access(post: PostPerformance, summary: SummaryMetrics) -> None:
+    assert_type(post["postId"], int)
+    assert_type(post["impressions"], float | None)
+    assert_type(post["engagementRate"], float | None)
+    assert_type(summary["views"], float | None)
+
+
 if __name__ == "__main__":
     asyncio.run(async_usage())

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from typing import (
     Any,
     ClassVar,
+    Literal,
     TypeVar,
     cast,
+    overload,
 )
 
 from attrs import define as _attrs_define
@@ -170,6 +172,24 @@ class Campaign:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
+    @overload
+    def __getitem__(self, key: Literal["campaignId"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["campaignName"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["instanceId"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["description"]) -> None | str: ...
+    @overload
+    def __getitem__(self, key: Literal["status"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["startDate"]) -> datetime.datetime: ...
+    @overload
+    def __getitem__(self, key: Literal["firstPostDate"]) -> datetime.datetime | None: ...
+    @overload
+    def __getitem__(self, key: Literal["lastPostDate"]) -> datetime.datetime | None: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
     def __getitem__(self, key: str) -> Any:
         """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
         if key in self._API_NAMES:

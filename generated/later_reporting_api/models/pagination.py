@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import (
     Any,
     ClassVar,
+    Literal,
     TypeVar,
     cast,
+    overload,
 )
 
 from attrs import define as _attrs_define
@@ -96,6 +98,16 @@ class Pagination:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
+    @overload
+    def __getitem__(self, key: Literal["page"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["pageSize"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["totalPages"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["totalItems"]) -> int: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
     def __getitem__(self, key: str) -> Any:
         """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
         if key in self._API_NAMES:

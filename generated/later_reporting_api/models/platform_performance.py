@@ -7,8 +7,10 @@ from typing import (
     TYPE_CHECKING,
     Any,
     ClassVar,
+    Literal,
     TypeVar,
     cast,
+    overload,
 )
 
 from attrs import define as _attrs_define
@@ -98,6 +100,14 @@ class PlatformPerformance:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
+    @overload
+    def __getitem__(self, key: Literal["platform"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["contentType"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["metrics"]) -> PlatformMetrics: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
     def __getitem__(self, key: str) -> Any:
         """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
         if key in self._API_NAMES:

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import (
     Any,
     ClassVar,
+    Literal,
     TypeVar,
     cast,
+    overload,
 )
 
 from attrs import define as _attrs_define
@@ -139,6 +141,20 @@ class Problem:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
+    @overload
+    def __getitem__(self, key: Literal["type"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["title"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["detail"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["code"]) -> str | None: ...
+    @overload
+    def __getitem__(self, key: Literal["validMetrics"]) -> list[str] | None: ...
+    @overload
+    def __getitem__(self, key: Literal["validValues"]) -> list[str] | None: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
     def __getitem__(self, key: str) -> Any:
         """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
         if key in self._API_NAMES:

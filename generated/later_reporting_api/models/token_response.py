@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import (
     Any,
     ClassVar,
+    Literal,
     TypeVar,
     cast,
+    overload,
 )
 
 from attrs import define as _attrs_define
@@ -73,6 +75,10 @@ class TokenResponse:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
+    @overload
+    def __getitem__(self, key: Literal["jwt"]) -> str: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
     def __getitem__(self, key: str) -> Any:
         """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
         if key in self._API_NAMES:
