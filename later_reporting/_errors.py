@@ -27,7 +27,9 @@ LaterReportingError
 ```
 
 ``error_from_response`` picks the class from the problem ``type`` first (the ``ANL_`` codes,
-the older names, the token ``code`` member), then from the HTTP status.
+the older names, the token ``code`` member), then from the HTTP status. Every ``APIError``
+has ``.code`` (see ``problem_code``), ``.status_code`` and ``.request_id``; the README's
+error table maps codes to classes, including the two meanings of ``ANL_00403``.
 
 No secret is in reach of an error: the response an error carries is a copy whose request
 has no ``Authorization`` (or other credential) header and no body (the token request's body
@@ -144,6 +146,7 @@ class APIError(LaterReportingError):
         self.response = scrubbed(response)
         self.status_code = response.status_code
         self.type: str | None = _str(problem.get("type"))
+        self.code: str | None = problem_code(self.type, problem.get("code"))
         self.title: str | None = _str(problem.get("title"))
         self.detail: str | None = _str(problem.get("detail"))
         self.extensions: dict[str, Any] = {
@@ -259,6 +262,21 @@ def parse_retry_after(value: str | None) -> float | None:
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def problem_code(type_: str | None, code_member: object) -> str | None:
+    """The code a program branches on (``APIError.code``).
+
+    The documented ``ANL_…`` code when the problem ``type`` is one; else the token problem's
+    ``code`` member (``INVALID_CLIENT_CREDENTIALS``, ``CLIENT_DISABLED``,
+    ``NO_ACCESSIBLE_INSTANCES``); else the older type name (``VALIDATION_ERROR``, ...);
+    ``None`` when the response carried no code at all (the class then comes from the status).
+    """
+    if type_ is not None and type_.startswith("ANL_"):
+        return type_
+    if isinstance(code_member, str) and code_member:
+        return code_member
+    return type_
 
 
 def problem_of(response: httpx.Response) -> dict[str, Any]:

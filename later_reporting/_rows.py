@@ -231,11 +231,7 @@ def camel(name: str) -> str:
 def _kind(hint: Any) -> tuple[str, type[Any] | None]:
     """Column kind of a type hint, and the nested attrs class if it is one."""
     args = (
-        [
-            a
-            for a in typing.get_args(hint)
-            if a is not type(None) and getattr(a, "__name__", "") != "Unset"
-        ]
+        [a for a in typing.get_args(hint) if a is not type(None)]
         if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
         else [hint]
     )
@@ -278,7 +274,7 @@ def model_columns(
     hints = _hints(model)
     out: list[Column] = []
     for field in attrs.fields(model):
-        if field.name == "additional_properties":
+        if not field.init:  # bookkeeping, not data: additional_properties, _null_fields
             continue
         key = camel(field.name)
         if key in skip or key == "metrics":

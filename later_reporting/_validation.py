@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any
 
@@ -90,10 +90,29 @@ def _listed(name: str, values: object) -> list[object]:
     return list(values)
 
 
-def enum_value(name: str, enum: type[Enum], value: object) -> Enum:
+def api_metric_name(name: str) -> str:
+    """A metric as the API spells it: ``engagement_rate`` is ``engagementRate``.
+
+    Names without an underscore (``engagementRate``, ``cpm``) are returned as they are.
+    """
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _metric_spelling(value: object) -> object:
+    return api_metric_name(value) if isinstance(value, str) else value
+
+
+def _as_given(value: object) -> object:
+    return value
+
+
+def enum_value(
+    name: str, enum: type[Enum], value: object, spelling: Callable[[object], object] = _as_given
+) -> Enum:
     raw = value.value if isinstance(value, Enum) else value
     try:
-        return enum(raw)
+        return enum(spelling(raw))
     except ValueError:
         valid = ", ".join(str(m.value) for m in enum)
         raise ValidationError(
@@ -101,11 +120,13 @@ def enum_value(name: str, enum: type[Enum], value: object) -> Enum:
         ) from None
 
 
-def enum_values(name: str, enum: type[Enum], values: object) -> list[Enum]:
+def enum_values(
+    name: str, enum: type[Enum], values: object, spelling: Callable[[object], object] = _as_given
+) -> list[Enum]:
     items = _listed(name, values)
     if not items:
         raise ValidationError(name, "is empty; omit it to mean all, or name at least one value")
-    return list(dict.fromkeys(enum_value(name, enum, v) for v in items))
+    return list(dict.fromkeys(enum_value(name, enum, v, spelling) for v in items))
 
 
 def instance_ids(values: object) -> list[str]:
@@ -184,7 +205,8 @@ def report_params(
                 f"is required for {op.name}; valid values are: "
                 + ", ".join(str(m.value) for m in op.metric),
             )
-        params["metrics"] = enum_values("metrics", op.metric, metrics)
+        # the API's names (engagementRate) or their snake_case (engagement_rate)
+        params["metrics"] = enum_values("metrics", op.metric, metrics, _metric_spelling)
     if instance_ids_ is not None:
         params["instance_ids"] = instance_ids(instance_ids_)
     if campaign_ids_ is not None:

@@ -8,7 +8,8 @@
 ``nox -s generate`` and ``nox -s generate -- --check`` run this with the locked tools.
 
 Steps: load the spec, apply ``openapi/overrides.yaml`` (fixes kept as data), run
-openapi-python-client with ``openapi/generator.yaml`` into a temporary folder,
+openapi-python-client with ``openapi/generator.yaml`` and the templates of
+``openapi/templates/`` into a temporary folder,
 format with ruff, stamp every module with a do-not-edit header, add ``py.typed``,
 then either replace ``generated/later_reporting_api`` or compare against it.
 
@@ -39,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT / "openapi" / "later-reporting-v2.yaml"
 CONFIG = ROOT / "openapi" / "generator.yaml"
 OVERRIDES = ROOT / "openapi" / "overrides.yaml"
+# Templates that replace the generator's own (openapi/templates/README.md says why).
+TEMPLATES = ROOT / "openapi" / "templates"
 PACKAGE = "later_reporting_api"
 TARGET = ROOT / "generated" / PACKAGE
 HEADER = (
@@ -251,6 +254,8 @@ def generate(spec: dict[str, Any], workdir: Path) -> Path:
             "none",
             "--config",
             str(CONFIG),
+            "--custom-template-path",
+            str(TEMPLATES),
             "--output-path",
             str(out),
             "--overwrite",

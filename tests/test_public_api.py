@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+import httpx
+
 import later_reporting as lr
 import later_reporting.models as models
 
@@ -117,3 +119,19 @@ def test_async_twins_are_coroutines_only_for_single_results() -> None:
     assert inspect.iscoroutinefunction(client.instances.performance)
     assert inspect.iscoroutinefunction(client.platforms.return_on_investment)
     assert not inspect.iscoroutinefunction(client.posts.performance)
+
+
+def test_models_offer_absent_versus_null_and_no_unset() -> None:
+    assert "Unset" not in lr.__all__ and "Unset" not in models.__all__
+    for name in models.__all__:
+        cls = getattr(models, name)
+        if inspect.isclass(cls) and hasattr(cls, "from_dict"):
+            for member in ("fields_set", "is_set", "to_dict", "from_dict", "__getitem__"):
+                assert hasattr(cls, member), (name, member)
+    assert models.CampaignMetric.ENGAGEMENT_RATE.value == "engagementRate"
+
+
+def test_every_api_error_has_code_request_id_and_status() -> None:
+    response = httpx.Response(403, json={"type": "ANL_00403", "title": "t", "detail": "d"})
+    error = lr.APIError(response, {"type": "ANL_00403", "title": "t", "detail": "d"})
+    assert (error.code, error.request_id, error.status_code) == ("ANL_00403", None, 403)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import assert_type
 
 import httpx
 
 import later_reporting as lr
-from later_reporting.models import PostPerformance, SortDirection, SummaryMetrics
+from later_reporting.models import (
+    CampaignMetric,
+    PostPerformance,
+    SortDirection,
+    SummaryMetrics,
+)
 
 
 def sync_usage() -> None:
@@ -28,6 +34,17 @@ def sync_usage() -> None:
         for post in posts:
             post_id: int = post.post_id
             print(post_id, summary.engagements)
+            assert_type(post.impressions, float | None)
+        assert_type(summary.engagements, float | None)
+        assert_type(summary["engagementRate"], float | None)
+        assert_type(summary.is_set("engagementRate"), bool)
+        assert_type(summary.fields_set, frozenset[str])
+        metric: CampaignMetric = CampaignMetric.ENGAGEMENT_RATE
+        campaigns = client.campaigns.performance(
+            start="2025-01-01", end="2025-01-31", metrics=[metric, CampaignMetric.POSTS_COUNT]
+        )
+        for campaign in campaigns:
+            assert_type(campaign.metrics.engagement_rate, float | None)
         first: lr.Page[PostPerformance] = posts.first_page()
         total: int | None = first.total_items
         print(total, posts.total_pages)
@@ -38,6 +55,9 @@ def sync_usage() -> None:
         except lr.UnsupportedMetricError as error:
             valid: list[str] = error.valid_metrics
             print(valid, error.status_code, error.type, error.request_id)
+            assert_type(error.code, str | None)
+            assert_type(error.request_id, str | None)
+            assert_type(error.status_code, int)
         except lr.RateLimitedError as error:
             wait: float | None = error.retry_after
             print(wait)
@@ -63,6 +83,13 @@ def routes() -> None:
         except lr.ClientClosedError as error:
             print(error)
     lr.AsyncClient(http_client=httpx.AsyncClient(), proxy=None)
+
+
+def item_access(post: PostPerformance, summary: SummaryMetrics) -> None:
+    assert_type(post["postId"], int)
+    assert_type(post["impressions"], float | None)
+    assert_type(post["engagementRate"], float | None)
+    assert_type(summary["views"], float | None)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from later_reporting import _catalog as cat
 from later_reporting import _waits
 from later_reporting._client import Client
 from later_reporting._rows import REPORTS, Report
+from later_reporting._validation import api_metric_name
 from later_reporting.cli._common import (
     ChoiceWithHints,
     Progress,
@@ -254,6 +255,10 @@ def export(
 
 
 def checked_metrics(report: Report, metrics: list[str] | None) -> list[str] | None:
+    """The metrics as the API names them; snake_case (``engagement_rate``) is accepted too."""
     if metrics is not None and report.accepts_metrics:
-        check_names("--metrics", metrics, report.metrics, f"for the {report.name} report")
+        for given in metrics:
+            if api_metric_name(given) not in report.metrics:
+                check_names("--metrics", [given], report.metrics, f"for the {report.name} report")
+        return [api_metric_name(name) for name in metrics]
     return metrics

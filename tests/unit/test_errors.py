@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import pickle
+from pathlib import Path
 
 import httpx
 import pytest
@@ -131,3 +133,194 @@ def test_hierarchy() -> None:
         lr.ConfigurationError,
     ):
         assert issubclass(cls, lr.LaterReportingError)
+
+
+# --- .code: the one code to branch on, by a stated rule --------------------------------------
+
+TOKEN = "https://x.test/oauth/token"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "token_request", "code", "expected"),
+    [
+        (400, {"type": "ANL_00400"}, False, "ANL_00400", lr.BadRequestError),
+        (
+            400,
+            {"type": "ANL_00400", "validMetrics": ["reach"]},
+            False,
+            "ANL_00400",
+            lr.UnsupportedMetricError,
+        ),
+        (400, {"type": "ANL_00422"}, False, "ANL_00422", lr.InvalidSortPropertyError),
+        (401, {"type": "ANL_00401"}, False, "ANL_00401", lr.AuthenticationError),
+        (
+            401,
+            {"type": "ANL_00401", "code": "INVALID_CLIENT_CREDENTIALS"},
+            True,
+            "ANL_00401",
+            lr.InvalidClientCredentials,
+        ),
+        # ANL_00403 on the token endpoint: the client is disabled or has no instances
+        (
+            403,
+            {"type": "ANL_00403", "code": "CLIENT_DISABLED"},
+            True,
+            "ANL_00403",
+            lr.ClientDisabled,
+        ),
+        (
+            403,
+            {"type": "ANL_00403", "code": "NO_ACCESSIBLE_INSTANCES"},
+            True,
+            "ANL_00403",
+            lr.NoAccessibleInstances,
+        ),
+        (403, {"type": "ANL_00403"}, True, "ANL_00403", lr.AuthenticationError),
+        # ANL_00403 on a report: an instance outside the client's set
+        (403, {"type": "ANL_00403"}, False, "ANL_00403", lr.InstanceAccessDenied),
+        (404, {"type": "ANL_00404"}, False, "ANL_00404", lr.NotFoundError),
+        (429, {"type": "ANL_00429"}, False, "ANL_00429", lr.RateLimitedError),
+        (500, {"type": "ANL_00500"}, False, "ANL_00500", lr.ServerError),
+        # older deployments: the type name is the code
+        (400, {"type": "VALIDATION_ERROR"}, False, "VALIDATION_ERROR", lr.BadRequestError),
+        (
+            400,
+            {"type": "INVALID_SORT_PROPERTY"},
+            False,
+            "INVALID_SORT_PROPERTY",
+            lr.InvalidSortPropertyError,
+        ),
+        (404, {"type": "RESOURCE_NOT_FOUND"}, False, "RESOURCE_NOT_FOUND", lr.NotFoundError),
+        (500, {"type": "INTERNAL_ERROR"}, False, "INTERNAL_ERROR", lr.ServerError),
+        (401, {"type": "CLIENT_DISABLED"}, True, "CLIENT_DISABLED", lr.ClientDisabled),
+        # a token problem with only its code member
+        (
+            401,
+            {"code": "NO_ACCESSIBLE_INSTANCES"},
+            True,
+            "NO_ACCESSIBLE_INSTANCES",
+            lr.NoAccessibleInstances,
+        ),
+        # no code at all: the class comes from the status
+        (502, {}, False, None, lr.ServerError),
+    ],
+)
+def test_code_rule_and_class(
+    status: int,
+    body: dict[str, object],
+    token_request: bool,
+    code: str | None,
+    expected: type[lr.APIError],
+) -> None:
+    error = error_from_response(
+        response(status, {"title": "T", "detail": "D", **body}, headers={"x-request-id": "r-9"}),
+        token_request=token_request,
+    )
+    assert type(error) is expected
+    assert error.code == code
+    assert (error.status_code, error.request_id) == (status, "r-9")
+
+
+def test_readme_error_table_names_every_api_error_class_and_code() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- error-table -->")[1]
+    for cls in _tree(lr.APIError):
+        assert f"`{cls.__name__}`" in table, cls
+    for code in (
+        "ANL_00400",
+        "ANL_00401",
+        "ANL_00403",
+        "ANL_00404",
+        "ANL_00422",
+        "ANL_00429",
+        "ANL_00500",
+        "CLIENT_DISABLED",
+        "NO_ACCESSIBLE_INSTANCES",
+        "INVALID_CLIENT_CREDENTIALS",
+        "VALIDATION_ERROR",
+        "INTERNAL_ERROR",
+    ):
+        assert f"`{code}`" in table, code
+    assert table.count("`ANL_00403`") >= 2  # its two meanings, one row each
+
+
+# --- every error class pickles as itself, fields and all, with no secret ---------------------
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl"
+CLIENT_SECRET = "s3cr3t-value-never-shown"
+
+
+def _tree(root: type[Exception]) -> list[type[Exception]]:
+    found = [root]
+    for sub in root.__subclasses__():
+        found.extend(_tree(sub))
+    return sorted(set(found), key=lambda c: c.__name__)
+
+
+def _instance(cls: type[lr.LaterReportingError]) -> lr.LaterReportingError:
+    sent = httpx.Request(
+        "POST",
+        TOKEN,
+        headers={"Authorization": f"Bearer {JWT}"},
+        json={"clientId": "id", "clientSecret": CLIENT_SECRET},
+    )
+    answer = httpx.Response(
+        403,
+        json={
+            "type": "ANL_00403",
+            "title": "T",
+            "detail": "D",
+            "code": "CLIENT_DISABLED",
+            "validMetrics": ["reach"],
+            "validValues": ["cpe"],
+        },
+        headers={"x-request-id": "r-1", "retry-after": "3"},
+        request=sent,
+    )
+    if issubclass(cls, lr.APIError):
+        return cls(answer, json.loads(answer.content))
+    if issubclass(cls, lr.ValidationError):
+        return cls("metrics", "unknown metric 'x'")
+    if issubclass(cls, lr.UnexpectedResponseError):
+        return cls("not JSON", answer)
+    return cls("something went wrong")
+
+
+def _fields(error: BaseException) -> dict[str, object]:
+    found = {k: v for k, v in vars(error).items() if k != "response"}
+    response = getattr(error, "response", None)
+    if response is not None:
+        found["response"] = (
+            response.status_code,
+            response.content,
+            list(response.headers.items()),
+            str(response.request.url),
+        )
+    for name in (
+        "code",
+        "status_code",
+        "request_id",
+        "valid_metrics",
+        "valid_values",
+        "retry_after",
+    ):
+        if hasattr(error, name):
+            found[name] = getattr(error, name)
+    return found
+
+
+@pytest.mark.parametrize("cls", _tree(lr.LaterReportingError), ids=lambda c: c.__name__)
+def test_every_error_class_pickles_as_itself_without_secrets(
+    cls: type[lr.LaterReportingError],
+) -> None:
+    error = _instance(cls)
+    data = pickle.dumps(error)
+    assert JWT.encode() not in data
+    assert CLIENT_SECRET.encode() not in data
+    copy = pickle.loads(data)  # noqa: S301 - our own bytes
+    assert type(copy) is cls
+    assert (str(copy), copy.args) == (str(error), error.args)
+    assert _fields(copy) == _fields(error)
+    if isinstance(error, lr.APIError):
+        assert isinstance(copy, lr.APIError)
+        assert (copy.code, copy.status_code, copy.request_id) == ("ANL_00403", 403, "r-1")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Literal,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -24,6 +31,30 @@ class Campaign:
     first_post_date: datetime.datetime | None
     last_post_date: datetime.datetime | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _null_fields: frozenset[str] = _attrs_field(init=False, factory=frozenset, repr=False, eq=False)
+    """ Fields the server sent as an explicit null (rather than leaving out). """
+
+    _API_NAMES: ClassVar[dict[str, str]] = {
+        "campaignId": "campaign_id",
+        "campaignName": "campaign_name",
+        "instanceId": "instance_id",
+        "description": "description",
+        "status": "status",
+        "startDate": "start_date",
+        "firstPostDate": "first_post_date",
+        "lastPostDate": "last_post_date",
+    }
+
+    @property
+    def fields_set(self) -> frozenset[str]:
+        """The fields that hold a value or that the server sent as null; a field it left out is not here."""
+        return self._null_fields | {
+            name for name in self._API_NAMES.values() if getattr(self, name) is not None
+        }
+
+    def is_set(self, name: str) -> bool:
+        """Whether the field (attribute name or API name) holds a value or was sent as null."""
+        return self._API_NAMES.get(name, name) in self.fields_set
 
     def to_dict(self) -> dict[str, Any]:
         campaign_id = self.campaign_id
@@ -128,6 +159,11 @@ class Campaign:
             first_post_date=first_post_date,
             last_post_date=last_post_date,
         )
+        campaign._null_fields = frozenset(
+            name
+            for key, name in cls._API_NAMES.items()
+            if key in src_dict and src_dict[key] is None
+        )
 
         campaign.additional_properties = d
         return campaign
@@ -136,14 +172,44 @@ class Campaign:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
+    @overload
+    def __getitem__(self, key: Literal["campaignId"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["campaignName"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["instanceId"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["description"]) -> None | str: ...
+    @overload
+    def __getitem__(self, key: Literal["status"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["startDate"]) -> datetime.datetime: ...
+    @overload
+    def __getitem__(self, key: Literal["firstPostDate"]) -> datetime.datetime | None: ...
+    @overload
+    def __getitem__(self, key: Literal["lastPostDate"]) -> datetime.datetime | None: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
     def __getitem__(self, key: str) -> Any:
+        """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
+        if key in self._API_NAMES:
+            return cast(Any, getattr(self, self._API_NAMES[key]))
         return self.additional_properties[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], value)
+        else:
+            self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], None)
+            self._null_fields = self._null_fields - {self._API_NAMES[key]}
+        else:
+            del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
+        if key in self._API_NAMES:
+            return self.is_set(key)
         return key in self.additional_properties

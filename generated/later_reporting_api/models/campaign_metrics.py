@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,372 +22,688 @@ T = TypeVar("T", bound="CampaignMetrics")
 class CampaignMetrics:
     """Requested campaign metrics."""
 
-    likes: float | None | Unset = UNSET
-    comments: float | None | Unset = UNSET
-    shares: float | None | Unset = UNSET
-    clicks: float | None | Unset = UNSET
-    saves: float | None | Unset = UNSET
-    impressions: float | None | Unset = UNSET
-    reach: float | None | Unset = UNSET
-    engagements: float | None | Unset = UNSET
-    views: float | None | Unset = UNSET
-    total_interactions: float | None | Unset = UNSET
-    replies: float | None | Unset = UNSET
-    reposts: float | None | Unset = UNSET
-    potential_reach: float | None | Unset = UNSET
-    video_view_total_time: float | None | Unset = UNSET
-    crossposted_views: float | None | Unset = UNSET
-    crossposted_facebook_only_views: float | None | Unset = UNSET
-    engagement_rate: float | None | Unset = UNSET
-    posts_count: float | None | Unset = UNSET
-    influencers_count: float | None | Unset = UNSET
-    impressions_per_post: float | None | Unset = UNSET
-    estimated_value_generated: float | None | Unset = UNSET
-    estimated_content_cost: float | None | Unset = UNSET
-    estimated_roi: float | None | Unset = UNSET
-    cpe: float | None | Unset = UNSET
-    cpm: float | None | Unset = UNSET
-    paid_likes: float | None | Unset = UNSET
-    paid_comments: float | None | Unset = UNSET
-    paid_shares: float | None | Unset = UNSET
-    paid_clicks: float | None | Unset = UNSET
-    paid_impressions: float | None | Unset = UNSET
-    paid_engagements: float | None | Unset = UNSET
-    paid_engagement_rate: float | None | Unset = UNSET
-    paid_views: float | None | Unset = UNSET
-    paid_reach: float | None | Unset = UNSET
-    paid_saves: float | None | Unset = UNSET
-    paid_cpe: float | None | Unset = UNSET
-    paid_cpm: float | None | Unset = UNSET
-    paid_posts_count: float | None | Unset = UNSET
-    paid_influencers_count: float | None | Unset = UNSET
-    paid_ad_spend: float | None | Unset = UNSET
-    paid_return_on_ad_spend: float | None | Unset = UNSET
-    paid_initial_plays: float | None | Unset = UNSET
-    paid_cost: float | None | Unset = UNSET
-    tracking_links_clicks: float | None | Unset = UNSET
-    tracking_links_conversions: float | None | Unset = UNSET
-    tracking_links_conversion_value: float | None | Unset = UNSET
-    affiliate_links_clicks: float | None | Unset = UNSET
-    affiliate_links_conversions: float | None | Unset = UNSET
-    affiliate_links_conversion_rate: float | None | Unset = UNSET
-    affiliate_links_sales: float | None | Unset = UNSET
-    affiliate_links_commission_earned: float | None | Unset = UNSET
-    affiliate_links_roi: float | None | Unset = UNSET
+    likes: float | None = None
+    comments: float | None = None
+    shares: float | None = None
+    clicks: float | None = None
+    saves: float | None = None
+    impressions: float | None = None
+    reach: float | None = None
+    engagements: float | None = None
+    views: float | None = None
+    total_interactions: float | None = None
+    replies: float | None = None
+    reposts: float | None = None
+    potential_reach: float | None = None
+    video_view_total_time: float | None = None
+    crossposted_views: float | None = None
+    crossposted_facebook_only_views: float | None = None
+    engagement_rate: float | None = None
+    posts_count: float | None = None
+    influencers_count: float | None = None
+    impressions_per_post: float | None = None
+    estimated_value_generated: float | None = None
+    estimated_content_cost: float | None = None
+    estimated_roi: float | None = None
+    cpe: float | None = None
+    cpm: float | None = None
+    paid_likes: float | None = None
+    paid_comments: float | None = None
+    paid_shares: float | None = None
+    paid_clicks: float | None = None
+    paid_impressions: float | None = None
+    paid_engagements: float | None = None
+    paid_engagement_rate: float | None = None
+    paid_views: float | None = None
+    paid_reach: float | None = None
+    paid_saves: float | None = None
+    paid_cpe: float | None = None
+    paid_cpm: float | None = None
+    paid_posts_count: float | None = None
+    paid_influencers_count: float | None = None
+    paid_ad_spend: float | None = None
+    paid_return_on_ad_spend: float | None = None
+    paid_initial_plays: float | None = None
+    paid_cost: float | None = None
+    tracking_links_clicks: float | None = None
+    tracking_links_conversions: float | None = None
+    tracking_links_conversion_value: float | None = None
+    affiliate_links_clicks: float | None = None
+    affiliate_links_conversions: float | None = None
+    affiliate_links_conversion_rate: float | None = None
+    affiliate_links_sales: float | None = None
+    affiliate_links_commission_earned: float | None = None
+    affiliate_links_roi: float | None = None
     additional_properties: dict[str, float | None] = _attrs_field(init=False, factory=dict)
+    _null_fields: frozenset[str] = _attrs_field(init=False, factory=frozenset, repr=False, eq=False)
+    """ Fields the server sent as an explicit null (rather than leaving out). """
+
+    _API_NAMES: ClassVar[dict[str, str]] = {
+        "likes": "likes",
+        "comments": "comments",
+        "shares": "shares",
+        "clicks": "clicks",
+        "saves": "saves",
+        "impressions": "impressions",
+        "reach": "reach",
+        "engagements": "engagements",
+        "views": "views",
+        "totalInteractions": "total_interactions",
+        "replies": "replies",
+        "reposts": "reposts",
+        "potentialReach": "potential_reach",
+        "videoViewTotalTime": "video_view_total_time",
+        "crosspostedViews": "crossposted_views",
+        "crosspostedFacebookOnlyViews": "crossposted_facebook_only_views",
+        "engagementRate": "engagement_rate",
+        "postsCount": "posts_count",
+        "influencersCount": "influencers_count",
+        "impressionsPerPost": "impressions_per_post",
+        "estimatedValueGenerated": "estimated_value_generated",
+        "estimatedContentCost": "estimated_content_cost",
+        "estimatedRoi": "estimated_roi",
+        "cpe": "cpe",
+        "cpm": "cpm",
+        "paidLikes": "paid_likes",
+        "paidComments": "paid_comments",
+        "paidShares": "paid_shares",
+        "paidClicks": "paid_clicks",
+        "paidImpressions": "paid_impressions",
+        "paidEngagements": "paid_engagements",
+        "paidEngagementRate": "paid_engagement_rate",
+        "paidViews": "paid_views",
+        "paidReach": "paid_reach",
+        "paidSaves": "paid_saves",
+        "paidCpe": "paid_cpe",
+        "paidCpm": "paid_cpm",
+        "paidPostsCount": "paid_posts_count",
+        "paidInfluencersCount": "paid_influencers_count",
+        "paidAdSpend": "paid_ad_spend",
+        "paidReturnOnAdSpend": "paid_return_on_ad_spend",
+        "paidInitialPlays": "paid_initial_plays",
+        "paidCost": "paid_cost",
+        "trackingLinksClicks": "tracking_links_clicks",
+        "trackingLinksConversions": "tracking_links_conversions",
+        "trackingLinksConversionValue": "tracking_links_conversion_value",
+        "affiliateLinksClicks": "affiliate_links_clicks",
+        "affiliateLinksConversions": "affiliate_links_conversions",
+        "affiliateLinksConversionRate": "affiliate_links_conversion_rate",
+        "affiliateLinksSales": "affiliate_links_sales",
+        "affiliateLinksCommissionEarned": "affiliate_links_commission_earned",
+        "affiliateLinksRoi": "affiliate_links_roi",
+    }
+
+    @property
+    def fields_set(self) -> frozenset[str]:
+        """The fields that hold a value or that the server sent as null; a field it left out is not here."""
+        return self._null_fields | {
+            name for name in self._API_NAMES.values() if getattr(self, name) is not None
+        }
+
+    def is_set(self, name: str) -> bool:
+        """Whether the field (attribute name or API name) holds a value or was sent as null."""
+        return self._API_NAMES.get(name, name) in self.fields_set
 
     def to_dict(self) -> dict[str, Any]:
+        _likes: float | None | Unset = (
+            self.likes if self.likes is not None or "likes" in self._null_fields else UNSET
+        )
         likes: float | None | Unset
-        if isinstance(self.likes, Unset):
+        if isinstance(_likes, Unset):
             likes = UNSET
         else:
-            likes = self.likes
+            likes = _likes
 
+        _comments: float | None | Unset = (
+            self.comments if self.comments is not None or "comments" in self._null_fields else UNSET
+        )
         comments: float | None | Unset
-        if isinstance(self.comments, Unset):
+        if isinstance(_comments, Unset):
             comments = UNSET
         else:
-            comments = self.comments
+            comments = _comments
 
+        _shares: float | None | Unset = (
+            self.shares if self.shares is not None or "shares" in self._null_fields else UNSET
+        )
         shares: float | None | Unset
-        if isinstance(self.shares, Unset):
+        if isinstance(_shares, Unset):
             shares = UNSET
         else:
-            shares = self.shares
+            shares = _shares
 
+        _clicks: float | None | Unset = (
+            self.clicks if self.clicks is not None or "clicks" in self._null_fields else UNSET
+        )
         clicks: float | None | Unset
-        if isinstance(self.clicks, Unset):
+        if isinstance(_clicks, Unset):
             clicks = UNSET
         else:
-            clicks = self.clicks
+            clicks = _clicks
 
+        _saves: float | None | Unset = (
+            self.saves if self.saves is not None or "saves" in self._null_fields else UNSET
+        )
         saves: float | None | Unset
-        if isinstance(self.saves, Unset):
+        if isinstance(_saves, Unset):
             saves = UNSET
         else:
-            saves = self.saves
+            saves = _saves
 
+        _impressions: float | None | Unset = (
+            self.impressions
+            if self.impressions is not None or "impressions" in self._null_fields
+            else UNSET
+        )
         impressions: float | None | Unset
-        if isinstance(self.impressions, Unset):
+        if isinstance(_impressions, Unset):
             impressions = UNSET
         else:
-            impressions = self.impressions
+            impressions = _impressions
 
+        _reach: float | None | Unset = (
+            self.reach if self.reach is not None or "reach" in self._null_fields else UNSET
+        )
         reach: float | None | Unset
-        if isinstance(self.reach, Unset):
+        if isinstance(_reach, Unset):
             reach = UNSET
         else:
-            reach = self.reach
+            reach = _reach
 
+        _engagements: float | None | Unset = (
+            self.engagements
+            if self.engagements is not None or "engagements" in self._null_fields
+            else UNSET
+        )
         engagements: float | None | Unset
-        if isinstance(self.engagements, Unset):
+        if isinstance(_engagements, Unset):
             engagements = UNSET
         else:
-            engagements = self.engagements
+            engagements = _engagements
 
+        _views: float | None | Unset = (
+            self.views if self.views is not None or "views" in self._null_fields else UNSET
+        )
         views: float | None | Unset
-        if isinstance(self.views, Unset):
+        if isinstance(_views, Unset):
             views = UNSET
         else:
-            views = self.views
+            views = _views
 
+        _total_interactions: float | None | Unset = (
+            self.total_interactions
+            if self.total_interactions is not None or "total_interactions" in self._null_fields
+            else UNSET
+        )
         total_interactions: float | None | Unset
-        if isinstance(self.total_interactions, Unset):
+        if isinstance(_total_interactions, Unset):
             total_interactions = UNSET
         else:
-            total_interactions = self.total_interactions
+            total_interactions = _total_interactions
 
+        _replies: float | None | Unset = (
+            self.replies if self.replies is not None or "replies" in self._null_fields else UNSET
+        )
         replies: float | None | Unset
-        if isinstance(self.replies, Unset):
+        if isinstance(_replies, Unset):
             replies = UNSET
         else:
-            replies = self.replies
+            replies = _replies
 
+        _reposts: float | None | Unset = (
+            self.reposts if self.reposts is not None or "reposts" in self._null_fields else UNSET
+        )
         reposts: float | None | Unset
-        if isinstance(self.reposts, Unset):
+        if isinstance(_reposts, Unset):
             reposts = UNSET
         else:
-            reposts = self.reposts
+            reposts = _reposts
 
+        _potential_reach: float | None | Unset = (
+            self.potential_reach
+            if self.potential_reach is not None or "potential_reach" in self._null_fields
+            else UNSET
+        )
         potential_reach: float | None | Unset
-        if isinstance(self.potential_reach, Unset):
+        if isinstance(_potential_reach, Unset):
             potential_reach = UNSET
         else:
-            potential_reach = self.potential_reach
+            potential_reach = _potential_reach
 
+        _video_view_total_time: float | None | Unset = (
+            self.video_view_total_time
+            if self.video_view_total_time is not None
+            or "video_view_total_time" in self._null_fields
+            else UNSET
+        )
         video_view_total_time: float | None | Unset
-        if isinstance(self.video_view_total_time, Unset):
+        if isinstance(_video_view_total_time, Unset):
             video_view_total_time = UNSET
         else:
-            video_view_total_time = self.video_view_total_time
+            video_view_total_time = _video_view_total_time
 
+        _crossposted_views: float | None | Unset = (
+            self.crossposted_views
+            if self.crossposted_views is not None or "crossposted_views" in self._null_fields
+            else UNSET
+        )
         crossposted_views: float | None | Unset
-        if isinstance(self.crossposted_views, Unset):
+        if isinstance(_crossposted_views, Unset):
             crossposted_views = UNSET
         else:
-            crossposted_views = self.crossposted_views
+            crossposted_views = _crossposted_views
 
+        _crossposted_facebook_only_views: float | None | Unset = (
+            self.crossposted_facebook_only_views
+            if self.crossposted_facebook_only_views is not None
+            or "crossposted_facebook_only_views" in self._null_fields
+            else UNSET
+        )
         crossposted_facebook_only_views: float | None | Unset
-        if isinstance(self.crossposted_facebook_only_views, Unset):
+        if isinstance(_crossposted_facebook_only_views, Unset):
             crossposted_facebook_only_views = UNSET
         else:
-            crossposted_facebook_only_views = self.crossposted_facebook_only_views
+            crossposted_facebook_only_views = _crossposted_facebook_only_views
 
+        _engagement_rate: float | None | Unset = (
+            self.engagement_rate
+            if self.engagement_rate is not None or "engagement_rate" in self._null_fields
+            else UNSET
+        )
         engagement_rate: float | None | Unset
-        if isinstance(self.engagement_rate, Unset):
+        if isinstance(_engagement_rate, Unset):
             engagement_rate = UNSET
         else:
-            engagement_rate = self.engagement_rate
+            engagement_rate = _engagement_rate
 
+        _posts_count: float | None | Unset = (
+            self.posts_count
+            if self.posts_count is not None or "posts_count" in self._null_fields
+            else UNSET
+        )
         posts_count: float | None | Unset
-        if isinstance(self.posts_count, Unset):
+        if isinstance(_posts_count, Unset):
             posts_count = UNSET
         else:
-            posts_count = self.posts_count
+            posts_count = _posts_count
 
+        _influencers_count: float | None | Unset = (
+            self.influencers_count
+            if self.influencers_count is not None or "influencers_count" in self._null_fields
+            else UNSET
+        )
         influencers_count: float | None | Unset
-        if isinstance(self.influencers_count, Unset):
+        if isinstance(_influencers_count, Unset):
             influencers_count = UNSET
         else:
-            influencers_count = self.influencers_count
+            influencers_count = _influencers_count
 
+        _impressions_per_post: float | None | Unset = (
+            self.impressions_per_post
+            if self.impressions_per_post is not None or "impressions_per_post" in self._null_fields
+            else UNSET
+        )
         impressions_per_post: float | None | Unset
-        if isinstance(self.impressions_per_post, Unset):
+        if isinstance(_impressions_per_post, Unset):
             impressions_per_post = UNSET
         else:
-            impressions_per_post = self.impressions_per_post
+            impressions_per_post = _impressions_per_post
 
+        _estimated_value_generated: float | None | Unset = (
+            self.estimated_value_generated
+            if self.estimated_value_generated is not None
+            or "estimated_value_generated" in self._null_fields
+            else UNSET
+        )
         estimated_value_generated: float | None | Unset
-        if isinstance(self.estimated_value_generated, Unset):
+        if isinstance(_estimated_value_generated, Unset):
             estimated_value_generated = UNSET
         else:
-            estimated_value_generated = self.estimated_value_generated
+            estimated_value_generated = _estimated_value_generated
 
+        _estimated_content_cost: float | None | Unset = (
+            self.estimated_content_cost
+            if self.estimated_content_cost is not None
+            or "estimated_content_cost" in self._null_fields
+            else UNSET
+        )
         estimated_content_cost: float | None | Unset
-        if isinstance(self.estimated_content_cost, Unset):
+        if isinstance(_estimated_content_cost, Unset):
             estimated_content_cost = UNSET
         else:
-            estimated_content_cost = self.estimated_content_cost
+            estimated_content_cost = _estimated_content_cost
 
+        _estimated_roi: float | None | Unset = (
+            self.estimated_roi
+            if self.estimated_roi is not None or "estimated_roi" in self._null_fields
+            else UNSET
+        )
         estimated_roi: float | None | Unset
-        if isinstance(self.estimated_roi, Unset):
+        if isinstance(_estimated_roi, Unset):
             estimated_roi = UNSET
         else:
-            estimated_roi = self.estimated_roi
+            estimated_roi = _estimated_roi
 
+        _cpe: float | None | Unset = (
+            self.cpe if self.cpe is not None or "cpe" in self._null_fields else UNSET
+        )
         cpe: float | None | Unset
-        if isinstance(self.cpe, Unset):
+        if isinstance(_cpe, Unset):
             cpe = UNSET
         else:
-            cpe = self.cpe
+            cpe = _cpe
 
+        _cpm: float | None | Unset = (
+            self.cpm if self.cpm is not None or "cpm" in self._null_fields else UNSET
+        )
         cpm: float | None | Unset
-        if isinstance(self.cpm, Unset):
+        if isinstance(_cpm, Unset):
             cpm = UNSET
         else:
-            cpm = self.cpm
+            cpm = _cpm
 
+        _paid_likes: float | None | Unset = (
+            self.paid_likes
+            if self.paid_likes is not None or "paid_likes" in self._null_fields
+            else UNSET
+        )
         paid_likes: float | None | Unset
-        if isinstance(self.paid_likes, Unset):
+        if isinstance(_paid_likes, Unset):
             paid_likes = UNSET
         else:
-            paid_likes = self.paid_likes
+            paid_likes = _paid_likes
 
+        _paid_comments: float | None | Unset = (
+            self.paid_comments
+            if self.paid_comments is not None or "paid_comments" in self._null_fields
+            else UNSET
+        )
         paid_comments: float | None | Unset
-        if isinstance(self.paid_comments, Unset):
+        if isinstance(_paid_comments, Unset):
             paid_comments = UNSET
         else:
-            paid_comments = self.paid_comments
+            paid_comments = _paid_comments
 
+        _paid_shares: float | None | Unset = (
+            self.paid_shares
+            if self.paid_shares is not None or "paid_shares" in self._null_fields
+            else UNSET
+        )
         paid_shares: float | None | Unset
-        if isinstance(self.paid_shares, Unset):
+        if isinstance(_paid_shares, Unset):
             paid_shares = UNSET
         else:
-            paid_shares = self.paid_shares
+            paid_shares = _paid_shares
 
+        _paid_clicks: float | None | Unset = (
+            self.paid_clicks
+            if self.paid_clicks is not None or "paid_clicks" in self._null_fields
+            else UNSET
+        )
         paid_clicks: float | None | Unset
-        if isinstance(self.paid_clicks, Unset):
+        if isinstance(_paid_clicks, Unset):
             paid_clicks = UNSET
         else:
-            paid_clicks = self.paid_clicks
+            paid_clicks = _paid_clicks
 
+        _paid_impressions: float | None | Unset = (
+            self.paid_impressions
+            if self.paid_impressions is not None or "paid_impressions" in self._null_fields
+            else UNSET
+        )
         paid_impressions: float | None | Unset
-        if isinstance(self.paid_impressions, Unset):
+        if isinstance(_paid_impressions, Unset):
             paid_impressions = UNSET
         else:
-            paid_impressions = self.paid_impressions
+            paid_impressions = _paid_impressions
 
+        _paid_engagements: float | None | Unset = (
+            self.paid_engagements
+            if self.paid_engagements is not None or "paid_engagements" in self._null_fields
+            else UNSET
+        )
         paid_engagements: float | None | Unset
-        if isinstance(self.paid_engagements, Unset):
+        if isinstance(_paid_engagements, Unset):
             paid_engagements = UNSET
         else:
-            paid_engagements = self.paid_engagements
+            paid_engagements = _paid_engagements
 
+        _paid_engagement_rate: float | None | Unset = (
+            self.paid_engagement_rate
+            if self.paid_engagement_rate is not None or "paid_engagement_rate" in self._null_fields
+            else UNSET
+        )
         paid_engagement_rate: float | None | Unset
-        if isinstance(self.paid_engagement_rate, Unset):
+        if isinstance(_paid_engagement_rate, Unset):
             paid_engagement_rate = UNSET
         else:
-            paid_engagement_rate = self.paid_engagement_rate
+            paid_engagement_rate = _paid_engagement_rate
 
+        _paid_views: float | None | Unset = (
+            self.paid_views
+            if self.paid_views is not None or "paid_views" in self._null_fields
+            else UNSET
+        )
         paid_views: float | None | Unset
-        if isinstance(self.paid_views, Unset):
+        if isinstance(_paid_views, Unset):
             paid_views = UNSET
         else:
-            paid_views = self.paid_views
+            paid_views = _paid_views
 
+        _paid_reach: float | None | Unset = (
+            self.paid_reach
+            if self.paid_reach is not None or "paid_reach" in self._null_fields
+            else UNSET
+        )
         paid_reach: float | None | Unset
-        if isinstance(self.paid_reach, Unset):
+        if isinstance(_paid_reach, Unset):
             paid_reach = UNSET
         else:
-            paid_reach = self.paid_reach
+            paid_reach = _paid_reach
 
+        _paid_saves: float | None | Unset = (
+            self.paid_saves
+            if self.paid_saves is not None or "paid_saves" in self._null_fields
+            else UNSET
+        )
         paid_saves: float | None | Unset
-        if isinstance(self.paid_saves, Unset):
+        if isinstance(_paid_saves, Unset):
             paid_saves = UNSET
         else:
-            paid_saves = self.paid_saves
+            paid_saves = _paid_saves
 
+        _paid_cpe: float | None | Unset = (
+            self.paid_cpe if self.paid_cpe is not None or "paid_cpe" in self._null_fields else UNSET
+        )
         paid_cpe: float | None | Unset
-        if isinstance(self.paid_cpe, Unset):
+        if isinstance(_paid_cpe, Unset):
             paid_cpe = UNSET
         else:
-            paid_cpe = self.paid_cpe
+            paid_cpe = _paid_cpe
 
+        _paid_cpm: float | None | Unset = (
+            self.paid_cpm if self.paid_cpm is not None or "paid_cpm" in self._null_fields else UNSET
+        )
         paid_cpm: float | None | Unset
-        if isinstance(self.paid_cpm, Unset):
+        if isinstance(_paid_cpm, Unset):
             paid_cpm = UNSET
         else:
-            paid_cpm = self.paid_cpm
+            paid_cpm = _paid_cpm
 
+        _paid_posts_count: float | None | Unset = (
+            self.paid_posts_count
+            if self.paid_posts_count is not None or "paid_posts_count" in self._null_fields
+            else UNSET
+        )
         paid_posts_count: float | None | Unset
-        if isinstance(self.paid_posts_count, Unset):
+        if isinstance(_paid_posts_count, Unset):
             paid_posts_count = UNSET
         else:
-            paid_posts_count = self.paid_posts_count
+            paid_posts_count = _paid_posts_count
 
+        _paid_influencers_count: float | None | Unset = (
+            self.paid_influencers_count
+            if self.paid_influencers_count is not None
+            or "paid_influencers_count" in self._null_fields
+            else UNSET
+        )
         paid_influencers_count: float | None | Unset
-        if isinstance(self.paid_influencers_count, Unset):
+        if isinstance(_paid_influencers_count, Unset):
             paid_influencers_count = UNSET
         else:
-            paid_influencers_count = self.paid_influencers_count
+            paid_influencers_count = _paid_influencers_count
 
+        _paid_ad_spend: float | None | Unset = (
+            self.paid_ad_spend
+            if self.paid_ad_spend is not None or "paid_ad_spend" in self._null_fields
+            else UNSET
+        )
         paid_ad_spend: float | None | Unset
-        if isinstance(self.paid_ad_spend, Unset):
+        if isinstance(_paid_ad_spend, Unset):
             paid_ad_spend = UNSET
         else:
-            paid_ad_spend = self.paid_ad_spend
+            paid_ad_spend = _paid_ad_spend
 
+        _paid_return_on_ad_spend: float | None | Unset = (
+            self.paid_return_on_ad_spend
+            if self.paid_return_on_ad_spend is not None
+            or "paid_return_on_ad_spend" in self._null_fields
+            else UNSET
+        )
         paid_return_on_ad_spend: float | None | Unset
-        if isinstance(self.paid_return_on_ad_spend, Unset):
+        if isinstance(_paid_return_on_ad_spend, Unset):
             paid_return_on_ad_spend = UNSET
         else:
-            paid_return_on_ad_spend = self.paid_return_on_ad_spend
+            paid_return_on_ad_spend = _paid_return_on_ad_spend
 
+        _paid_initial_plays: float | None | Unset = (
+            self.paid_initial_plays
+            if self.paid_initial_plays is not None or "paid_initial_plays" in self._null_fields
+            else UNSET
+        )
         paid_initial_plays: float | None | Unset
-        if isinstance(self.paid_initial_plays, Unset):
+        if isinstance(_paid_initial_plays, Unset):
             paid_initial_plays = UNSET
         else:
-            paid_initial_plays = self.paid_initial_plays
+            paid_initial_plays = _paid_initial_plays
 
+        _paid_cost: float | None | Unset = (
+            self.paid_cost
+            if self.paid_cost is not None or "paid_cost" in self._null_fields
+            else UNSET
+        )
         paid_cost: float | None | Unset
-        if isinstance(self.paid_cost, Unset):
+        if isinstance(_paid_cost, Unset):
             paid_cost = UNSET
         else:
-            paid_cost = self.paid_cost
+            paid_cost = _paid_cost
 
+        _tracking_links_clicks: float | None | Unset = (
+            self.tracking_links_clicks
+            if self.tracking_links_clicks is not None
+            or "tracking_links_clicks" in self._null_fields
+            else UNSET
+        )
         tracking_links_clicks: float | None | Unset
-        if isinstance(self.tracking_links_clicks, Unset):
+        if isinstance(_tracking_links_clicks, Unset):
             tracking_links_clicks = UNSET
         else:
-            tracking_links_clicks = self.tracking_links_clicks
+            tracking_links_clicks = _tracking_links_clicks
 
+        _tracking_links_conversions: float | None | Unset = (
+            self.tracking_links_conversions
+            if self.tracking_links_conversions is not None
+            or "tracking_links_conversions" in self._null_fields
+            else UNSET
+        )
         tracking_links_conversions: float | None | Unset
-        if isinstance(self.tracking_links_conversions, Unset):
+        if isinstance(_tracking_links_conversions, Unset):
             tracking_links_conversions = UNSET
         else:
-            tracking_links_conversions = self.tracking_links_conversions
+            tracking_links_conversions = _tracking_links_conversions
 
+        _tracking_links_conversion_value: float | None | Unset = (
+            self.tracking_links_conversion_value
+            if self.tracking_links_conversion_value is not None
+            or "tracking_links_conversion_value" in self._null_fields
+            else UNSET
+        )
         tracking_links_conversion_value: float | None | Unset
-        if isinstance(self.tracking_links_conversion_value, Unset):
+        if isinstance(_tracking_links_conversion_value, Unset):
             tracking_links_conversion_value = UNSET
         else:
-            tracking_links_conversion_value = self.tracking_links_conversion_value
+            tracking_links_conversion_value = _tracking_links_conversion_value
 
+        _affiliate_links_clicks: float | None | Unset = (
+            self.affiliate_links_clicks
+            if self.affiliate_links_clicks is not None
+            or "affiliate_links_clicks" in self._null_fields
+            else UNSET
+        )
         affiliate_links_clicks: float | None | Unset
-        if isinstance(self.affiliate_links_clicks, Unset):
+        if isinstance(_affiliate_links_clicks, Unset):
             affiliate_links_clicks = UNSET
         else:
-            affiliate_links_clicks = self.affiliate_links_clicks
+            affiliate_links_clicks = _affiliate_links_clicks
 
+        _affiliate_links_conversions: float | None | Unset = (
+            self.affiliate_links_conversions
+            if self.affiliate_links_conversions is not None
+            or "affiliate_links_conversions" in self._null_fields
+            else UNSET
+        )
         affiliate_links_conversions: float | None | Unset
-        if isinstance(self.affiliate_links_conversions, Unset):
+        if isinstance(_affiliate_links_conversions, Unset):
             affiliate_links_conversions = UNSET
         else:
-            affiliate_links_conversions = self.affiliate_links_conversions
+            affiliate_links_conversions = _affiliate_links_conversions
 
+        _affiliate_links_conversion_rate: float | None | Unset = (
+            self.affiliate_links_conversion_rate
+            if self.affiliate_links_conversion_rate is not None
+            or "affiliate_links_conversion_rate" in self._null_fields
+            else UNSET
+        )
         affiliate_links_conversion_rate: float | None | Unset
-        if isinstance(self.affiliate_links_conversion_rate, Unset):
+        if isinstance(_affiliate_links_conversion_rate, Unset):
             affiliate_links_conversion_rate = UNSET
         else:
-            affiliate_links_conversion_rate = self.affiliate_links_conversion_rate
+            affiliate_links_conversion_rate = _affiliate_links_conversion_rate
 
+        _affiliate_links_sales: float | None | Unset = (
+            self.affiliate_links_sales
+            if self.affiliate_links_sales is not None
+            or "affiliate_links_sales" in self._null_fields
+            else UNSET
+        )
         affiliate_links_sales: float | None | Unset
-        if isinstance(self.affiliate_links_sales, Unset):
+        if isinstance(_affiliate_links_sales, Unset):
             affiliate_links_sales = UNSET
         else:
-            affiliate_links_sales = self.affiliate_links_sales
+            affiliate_links_sales = _affiliate_links_sales
 
+        _affiliate_links_commission_earned: float | None | Unset = (
+            self.affiliate_links_commission_earned
+            if self.affiliate_links_commission_earned is not None
+            or "affiliate_links_commission_earned" in self._null_fields
+            else UNSET
+        )
         affiliate_links_commission_earned: float | None | Unset
-        if isinstance(self.affiliate_links_commission_earned, Unset):
+        if isinstance(_affiliate_links_commission_earned, Unset):
             affiliate_links_commission_earned = UNSET
         else:
-            affiliate_links_commission_earned = self.affiliate_links_commission_earned
+            affiliate_links_commission_earned = _affiliate_links_commission_earned
 
+        _affiliate_links_roi: float | None | Unset = (
+            self.affiliate_links_roi
+            if self.affiliate_links_roi is not None or "affiliate_links_roi" in self._null_fields
+            else UNSET
+        )
         affiliate_links_roi: float | None | Unset
-        if isinstance(self.affiliate_links_roi, Unset):
+        if isinstance(_affiliate_links_roi, Unset):
             affiliate_links_roi = UNSET
         else:
-            affiliate_links_roi = self.affiliate_links_roi
+            affiliate_links_roi = _affiliate_links_roi
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -985,58 +1306,101 @@ class CampaignMetrics:
         affiliate_links_roi = _parse_affiliate_links_roi(d.pop("affiliateLinksRoi", UNSET))
 
         campaign_metrics = cls(
-            likes=likes,
-            comments=comments,
-            shares=shares,
-            clicks=clicks,
-            saves=saves,
-            impressions=impressions,
-            reach=reach,
-            engagements=engagements,
-            views=views,
-            total_interactions=total_interactions,
-            replies=replies,
-            reposts=reposts,
-            potential_reach=potential_reach,
-            video_view_total_time=video_view_total_time,
-            crossposted_views=crossposted_views,
-            crossposted_facebook_only_views=crossposted_facebook_only_views,
-            engagement_rate=engagement_rate,
-            posts_count=posts_count,
-            influencers_count=influencers_count,
-            impressions_per_post=impressions_per_post,
-            estimated_value_generated=estimated_value_generated,
-            estimated_content_cost=estimated_content_cost,
-            estimated_roi=estimated_roi,
-            cpe=cpe,
-            cpm=cpm,
-            paid_likes=paid_likes,
-            paid_comments=paid_comments,
-            paid_shares=paid_shares,
-            paid_clicks=paid_clicks,
-            paid_impressions=paid_impressions,
-            paid_engagements=paid_engagements,
-            paid_engagement_rate=paid_engagement_rate,
-            paid_views=paid_views,
-            paid_reach=paid_reach,
-            paid_saves=paid_saves,
-            paid_cpe=paid_cpe,
-            paid_cpm=paid_cpm,
-            paid_posts_count=paid_posts_count,
-            paid_influencers_count=paid_influencers_count,
-            paid_ad_spend=paid_ad_spend,
-            paid_return_on_ad_spend=paid_return_on_ad_spend,
-            paid_initial_plays=paid_initial_plays,
-            paid_cost=paid_cost,
-            tracking_links_clicks=tracking_links_clicks,
-            tracking_links_conversions=tracking_links_conversions,
-            tracking_links_conversion_value=tracking_links_conversion_value,
-            affiliate_links_clicks=affiliate_links_clicks,
-            affiliate_links_conversions=affiliate_links_conversions,
-            affiliate_links_conversion_rate=affiliate_links_conversion_rate,
-            affiliate_links_sales=affiliate_links_sales,
-            affiliate_links_commission_earned=affiliate_links_commission_earned,
-            affiliate_links_roi=affiliate_links_roi,
+            likes=None if isinstance(likes, Unset) else likes,
+            comments=None if isinstance(comments, Unset) else comments,
+            shares=None if isinstance(shares, Unset) else shares,
+            clicks=None if isinstance(clicks, Unset) else clicks,
+            saves=None if isinstance(saves, Unset) else saves,
+            impressions=None if isinstance(impressions, Unset) else impressions,
+            reach=None if isinstance(reach, Unset) else reach,
+            engagements=None if isinstance(engagements, Unset) else engagements,
+            views=None if isinstance(views, Unset) else views,
+            total_interactions=None
+            if isinstance(total_interactions, Unset)
+            else total_interactions,
+            replies=None if isinstance(replies, Unset) else replies,
+            reposts=None if isinstance(reposts, Unset) else reposts,
+            potential_reach=None if isinstance(potential_reach, Unset) else potential_reach,
+            video_view_total_time=None
+            if isinstance(video_view_total_time, Unset)
+            else video_view_total_time,
+            crossposted_views=None if isinstance(crossposted_views, Unset) else crossposted_views,
+            crossposted_facebook_only_views=None
+            if isinstance(crossposted_facebook_only_views, Unset)
+            else crossposted_facebook_only_views,
+            engagement_rate=None if isinstance(engagement_rate, Unset) else engagement_rate,
+            posts_count=None if isinstance(posts_count, Unset) else posts_count,
+            influencers_count=None if isinstance(influencers_count, Unset) else influencers_count,
+            impressions_per_post=None
+            if isinstance(impressions_per_post, Unset)
+            else impressions_per_post,
+            estimated_value_generated=None
+            if isinstance(estimated_value_generated, Unset)
+            else estimated_value_generated,
+            estimated_content_cost=None
+            if isinstance(estimated_content_cost, Unset)
+            else estimated_content_cost,
+            estimated_roi=None if isinstance(estimated_roi, Unset) else estimated_roi,
+            cpe=None if isinstance(cpe, Unset) else cpe,
+            cpm=None if isinstance(cpm, Unset) else cpm,
+            paid_likes=None if isinstance(paid_likes, Unset) else paid_likes,
+            paid_comments=None if isinstance(paid_comments, Unset) else paid_comments,
+            paid_shares=None if isinstance(paid_shares, Unset) else paid_shares,
+            paid_clicks=None if isinstance(paid_clicks, Unset) else paid_clicks,
+            paid_impressions=None if isinstance(paid_impressions, Unset) else paid_impressions,
+            paid_engagements=None if isinstance(paid_engagements, Unset) else paid_engagements,
+            paid_engagement_rate=None
+            if isinstance(paid_engagement_rate, Unset)
+            else paid_engagement_rate,
+            paid_views=None if isinstance(paid_views, Unset) else paid_views,
+            paid_reach=None if isinstance(paid_reach, Unset) else paid_reach,
+            paid_saves=None if isinstance(paid_saves, Unset) else paid_saves,
+            paid_cpe=None if isinstance(paid_cpe, Unset) else paid_cpe,
+            paid_cpm=None if isinstance(paid_cpm, Unset) else paid_cpm,
+            paid_posts_count=None if isinstance(paid_posts_count, Unset) else paid_posts_count,
+            paid_influencers_count=None
+            if isinstance(paid_influencers_count, Unset)
+            else paid_influencers_count,
+            paid_ad_spend=None if isinstance(paid_ad_spend, Unset) else paid_ad_spend,
+            paid_return_on_ad_spend=None
+            if isinstance(paid_return_on_ad_spend, Unset)
+            else paid_return_on_ad_spend,
+            paid_initial_plays=None
+            if isinstance(paid_initial_plays, Unset)
+            else paid_initial_plays,
+            paid_cost=None if isinstance(paid_cost, Unset) else paid_cost,
+            tracking_links_clicks=None
+            if isinstance(tracking_links_clicks, Unset)
+            else tracking_links_clicks,
+            tracking_links_conversions=None
+            if isinstance(tracking_links_conversions, Unset)
+            else tracking_links_conversions,
+            tracking_links_conversion_value=None
+            if isinstance(tracking_links_conversion_value, Unset)
+            else tracking_links_conversion_value,
+            affiliate_links_clicks=None
+            if isinstance(affiliate_links_clicks, Unset)
+            else affiliate_links_clicks,
+            affiliate_links_conversions=None
+            if isinstance(affiliate_links_conversions, Unset)
+            else affiliate_links_conversions,
+            affiliate_links_conversion_rate=None
+            if isinstance(affiliate_links_conversion_rate, Unset)
+            else affiliate_links_conversion_rate,
+            affiliate_links_sales=None
+            if isinstance(affiliate_links_sales, Unset)
+            else affiliate_links_sales,
+            affiliate_links_commission_earned=None
+            if isinstance(affiliate_links_commission_earned, Unset)
+            else affiliate_links_commission_earned,
+            affiliate_links_roi=None
+            if isinstance(affiliate_links_roi, Unset)
+            else affiliate_links_roi,
+        )
+        campaign_metrics._null_fields = frozenset(
+            name
+            for key, name in cls._API_NAMES.items()
+            if key in src_dict and src_dict[key] is None
         )
 
         additional_properties = {}
@@ -1059,13 +1423,25 @@ class CampaignMetrics:
         return list(self.additional_properties.keys())
 
     def __getitem__(self, key: str) -> float | None:
+        """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
+        if key in self._API_NAMES:
+            return cast(float | None, getattr(self, self._API_NAMES[key]))
         return self.additional_properties[key]
 
     def __setitem__(self, key: str, value: float | None) -> None:
-        self.additional_properties[key] = value
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], value)
+        else:
+            self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], None)
+            self._null_fields = self._null_fields - {self._API_NAMES[key]}
+        else:
+            del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
+        if key in self._API_NAMES:
+            return self.is_set(key)
         return key in self.additional_properties

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import (
+    Any,
+    ClassVar,
+    Literal,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,6 +25,26 @@ class Pagination:
     total_pages: int
     total_items: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _null_fields: frozenset[str] = _attrs_field(init=False, factory=frozenset, repr=False, eq=False)
+    """ Fields the server sent as an explicit null (rather than leaving out). """
+
+    _API_NAMES: ClassVar[dict[str, str]] = {
+        "page": "page",
+        "pageSize": "page_size",
+        "totalPages": "total_pages",
+        "totalItems": "total_items",
+    }
+
+    @property
+    def fields_set(self) -> frozenset[str]:
+        """The fields that hold a value or that the server sent as null; a field it left out is not here."""
+        return self._null_fields | {
+            name for name in self._API_NAMES.values() if getattr(self, name) is not None
+        }
+
+    def is_set(self, name: str) -> bool:
+        """Whether the field (attribute name or API name) holds a value or was sent as null."""
+        return self._API_NAMES.get(name, name) in self.fields_set
 
     def to_dict(self) -> dict[str, Any]:
         page = self.page
@@ -58,6 +85,11 @@ class Pagination:
             total_pages=total_pages,
             total_items=total_items,
         )
+        pagination._null_fields = frozenset(
+            name
+            for key, name in cls._API_NAMES.items()
+            if key in src_dict and src_dict[key] is None
+        )
 
         pagination.additional_properties = d
         return pagination
@@ -66,14 +98,36 @@ class Pagination:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
+    @overload
+    def __getitem__(self, key: Literal["page"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["pageSize"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["totalPages"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["totalItems"]) -> int: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
     def __getitem__(self, key: str) -> Any:
+        """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
+        if key in self._API_NAMES:
+            return cast(Any, getattr(self, self._API_NAMES[key]))
         return self.additional_properties[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], value)
+        else:
+            self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], None)
+            self._null_fields = self._null_fields - {self._API_NAMES[key]}
+        else:
+            del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
+        if key in self._API_NAMES:
+            return self.is_set(key)
         return key in self.additional_properties

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Literal,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,43 +39,104 @@ class PostPerformance:
     content_url: str
     content_image_url: None | str
     creator_profile: PostCreatorProfile
-    likes: float | None | Unset = UNSET
-    comments: float | None | Unset = UNSET
-    shares: float | None | Unset = UNSET
-    saves: float | None | Unset = UNSET
-    impressions: float | None | Unset = UNSET
-    reach: float | None | Unset = UNSET
-    engagements: float | None | Unset = UNSET
-    views: float | None | Unset = UNSET
-    total_interactions: float | None | Unset = UNSET
-    replies: float | None | Unset = UNSET
-    reposts: float | None | Unset = UNSET
-    potential_reach: float | None | Unset = UNSET
-    followers_at_post_date: float | None | Unset = UNSET
-    video_view_total_time: float | None | Unset = UNSET
-    avg_watch_time: float | None | Unset = UNSET
-    navigation_tap_exit: float | None | Unset = UNSET
-    navigation_tap_back: float | None | Unset = UNSET
-    navigation_tap_forward: float | None | Unset = UNSET
-    navigation_swipe_forward: float | None | Unset = UNSET
-    crossposted_views: float | None | Unset = UNSET
-    crossposted_facebook_only_views: float | None | Unset = UNSET
-    engagement_rate: float | None | Unset = UNSET
-    estimated_value_generated: float | None | Unset = UNSET
-    cpe: float | None | Unset = UNSET
-    cpm: float | None | Unset = UNSET
-    paid_likes: float | None | Unset = UNSET
-    paid_comments: float | None | Unset = UNSET
-    paid_shares: float | None | Unset = UNSET
-    paid_impressions: float | None | Unset = UNSET
-    paid_engagements: float | None | Unset = UNSET
-    paid_engagement_rate: float | None | Unset = UNSET
-    paid_views: float | None | Unset = UNSET
-    paid_reach: float | None | Unset = UNSET
-    paid_saves: float | None | Unset = UNSET
-    paid_cpe: float | None | Unset = UNSET
-    paid_cpm: float | None | Unset = UNSET
+    likes: float | None = None
+    comments: float | None = None
+    shares: float | None = None
+    saves: float | None = None
+    impressions: float | None = None
+    reach: float | None = None
+    engagements: float | None = None
+    views: float | None = None
+    total_interactions: float | None = None
+    replies: float | None = None
+    reposts: float | None = None
+    potential_reach: float | None = None
+    followers_at_post_date: float | None = None
+    video_view_total_time: float | None = None
+    avg_watch_time: float | None = None
+    navigation_tap_exit: float | None = None
+    navigation_tap_back: float | None = None
+    navigation_tap_forward: float | None = None
+    navigation_swipe_forward: float | None = None
+    crossposted_views: float | None = None
+    crossposted_facebook_only_views: float | None = None
+    engagement_rate: float | None = None
+    estimated_value_generated: float | None = None
+    cpe: float | None = None
+    cpm: float | None = None
+    paid_likes: float | None = None
+    paid_comments: float | None = None
+    paid_shares: float | None = None
+    paid_impressions: float | None = None
+    paid_engagements: float | None = None
+    paid_engagement_rate: float | None = None
+    paid_views: float | None = None
+    paid_reach: float | None = None
+    paid_saves: float | None = None
+    paid_cpe: float | None = None
+    paid_cpm: float | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _null_fields: frozenset[str] = _attrs_field(init=False, factory=frozenset, repr=False, eq=False)
+    """ Fields the server sent as an explicit null (rather than leaving out). """
+
+    _API_NAMES: ClassVar[dict[str, str]] = {
+        "postId": "post_id",
+        "postDate": "post_date",
+        "campaignId": "campaign_id",
+        "creatorId": "creator_id",
+        "instanceId": "instance_id",
+        "contentType": "content_type",
+        "contentUrl": "content_url",
+        "contentImageUrl": "content_image_url",
+        "creatorProfile": "creator_profile",
+        "likes": "likes",
+        "comments": "comments",
+        "shares": "shares",
+        "saves": "saves",
+        "impressions": "impressions",
+        "reach": "reach",
+        "engagements": "engagements",
+        "views": "views",
+        "totalInteractions": "total_interactions",
+        "replies": "replies",
+        "reposts": "reposts",
+        "potentialReach": "potential_reach",
+        "followersAtPostDate": "followers_at_post_date",
+        "videoViewTotalTime": "video_view_total_time",
+        "avgWatchTime": "avg_watch_time",
+        "navigationTapExit": "navigation_tap_exit",
+        "navigationTapBack": "navigation_tap_back",
+        "navigationTapForward": "navigation_tap_forward",
+        "navigationSwipeForward": "navigation_swipe_forward",
+        "crosspostedViews": "crossposted_views",
+        "crosspostedFacebookOnlyViews": "crossposted_facebook_only_views",
+        "engagementRate": "engagement_rate",
+        "estimatedValueGenerated": "estimated_value_generated",
+        "cpe": "cpe",
+        "cpm": "cpm",
+        "paidLikes": "paid_likes",
+        "paidComments": "paid_comments",
+        "paidShares": "paid_shares",
+        "paidImpressions": "paid_impressions",
+        "paidEngagements": "paid_engagements",
+        "paidEngagementRate": "paid_engagement_rate",
+        "paidViews": "paid_views",
+        "paidReach": "paid_reach",
+        "paidSaves": "paid_saves",
+        "paidCpe": "paid_cpe",
+        "paidCpm": "paid_cpm",
+    }
+
+    @property
+    def fields_set(self) -> frozenset[str]:
+        """The fields that hold a value or that the server sent as null; a field it left out is not here."""
+        return self._null_fields | {
+            name for name in self._API_NAMES.values() if getattr(self, name) is not None
+        }
+
+    def is_set(self, name: str) -> bool:
+        """Whether the field (attribute name or API name) holds a value or was sent as null."""
+        return self._API_NAMES.get(name, name) in self.fields_set
 
     def to_dict(self) -> dict[str, Any]:
         post_id = self.post_id
@@ -89,221 +158,383 @@ class PostPerformance:
 
         creator_profile = self.creator_profile.to_dict()
 
+        _likes: float | None | Unset = (
+            self.likes if self.likes is not None or "likes" in self._null_fields else UNSET
+        )
         likes: float | None | Unset
-        if isinstance(self.likes, Unset):
+        if isinstance(_likes, Unset):
             likes = UNSET
         else:
-            likes = self.likes
+            likes = _likes
 
+        _comments: float | None | Unset = (
+            self.comments if self.comments is not None or "comments" in self._null_fields else UNSET
+        )
         comments: float | None | Unset
-        if isinstance(self.comments, Unset):
+        if isinstance(_comments, Unset):
             comments = UNSET
         else:
-            comments = self.comments
+            comments = _comments
 
+        _shares: float | None | Unset = (
+            self.shares if self.shares is not None or "shares" in self._null_fields else UNSET
+        )
         shares: float | None | Unset
-        if isinstance(self.shares, Unset):
+        if isinstance(_shares, Unset):
             shares = UNSET
         else:
-            shares = self.shares
+            shares = _shares
 
+        _saves: float | None | Unset = (
+            self.saves if self.saves is not None or "saves" in self._null_fields else UNSET
+        )
         saves: float | None | Unset
-        if isinstance(self.saves, Unset):
+        if isinstance(_saves, Unset):
             saves = UNSET
         else:
-            saves = self.saves
+            saves = _saves
 
+        _impressions: float | None | Unset = (
+            self.impressions
+            if self.impressions is not None or "impressions" in self._null_fields
+            else UNSET
+        )
         impressions: float | None | Unset
-        if isinstance(self.impressions, Unset):
+        if isinstance(_impressions, Unset):
             impressions = UNSET
         else:
-            impressions = self.impressions
+            impressions = _impressions
 
+        _reach: float | None | Unset = (
+            self.reach if self.reach is not None or "reach" in self._null_fields else UNSET
+        )
         reach: float | None | Unset
-        if isinstance(self.reach, Unset):
+        if isinstance(_reach, Unset):
             reach = UNSET
         else:
-            reach = self.reach
+            reach = _reach
 
+        _engagements: float | None | Unset = (
+            self.engagements
+            if self.engagements is not None or "engagements" in self._null_fields
+            else UNSET
+        )
         engagements: float | None | Unset
-        if isinstance(self.engagements, Unset):
+        if isinstance(_engagements, Unset):
             engagements = UNSET
         else:
-            engagements = self.engagements
+            engagements = _engagements
 
+        _views: float | None | Unset = (
+            self.views if self.views is not None or "views" in self._null_fields else UNSET
+        )
         views: float | None | Unset
-        if isinstance(self.views, Unset):
+        if isinstance(_views, Unset):
             views = UNSET
         else:
-            views = self.views
+            views = _views
 
+        _total_interactions: float | None | Unset = (
+            self.total_interactions
+            if self.total_interactions is not None or "total_interactions" in self._null_fields
+            else UNSET
+        )
         total_interactions: float | None | Unset
-        if isinstance(self.total_interactions, Unset):
+        if isinstance(_total_interactions, Unset):
             total_interactions = UNSET
         else:
-            total_interactions = self.total_interactions
+            total_interactions = _total_interactions
 
+        _replies: float | None | Unset = (
+            self.replies if self.replies is not None or "replies" in self._null_fields else UNSET
+        )
         replies: float | None | Unset
-        if isinstance(self.replies, Unset):
+        if isinstance(_replies, Unset):
             replies = UNSET
         else:
-            replies = self.replies
+            replies = _replies
 
+        _reposts: float | None | Unset = (
+            self.reposts if self.reposts is not None or "reposts" in self._null_fields else UNSET
+        )
         reposts: float | None | Unset
-        if isinstance(self.reposts, Unset):
+        if isinstance(_reposts, Unset):
             reposts = UNSET
         else:
-            reposts = self.reposts
+            reposts = _reposts
 
+        _potential_reach: float | None | Unset = (
+            self.potential_reach
+            if self.potential_reach is not None or "potential_reach" in self._null_fields
+            else UNSET
+        )
         potential_reach: float | None | Unset
-        if isinstance(self.potential_reach, Unset):
+        if isinstance(_potential_reach, Unset):
             potential_reach = UNSET
         else:
-            potential_reach = self.potential_reach
+            potential_reach = _potential_reach
 
+        _followers_at_post_date: float | None | Unset = (
+            self.followers_at_post_date
+            if self.followers_at_post_date is not None
+            or "followers_at_post_date" in self._null_fields
+            else UNSET
+        )
         followers_at_post_date: float | None | Unset
-        if isinstance(self.followers_at_post_date, Unset):
+        if isinstance(_followers_at_post_date, Unset):
             followers_at_post_date = UNSET
         else:
-            followers_at_post_date = self.followers_at_post_date
+            followers_at_post_date = _followers_at_post_date
 
+        _video_view_total_time: float | None | Unset = (
+            self.video_view_total_time
+            if self.video_view_total_time is not None
+            or "video_view_total_time" in self._null_fields
+            else UNSET
+        )
         video_view_total_time: float | None | Unset
-        if isinstance(self.video_view_total_time, Unset):
+        if isinstance(_video_view_total_time, Unset):
             video_view_total_time = UNSET
         else:
-            video_view_total_time = self.video_view_total_time
+            video_view_total_time = _video_view_total_time
 
+        _avg_watch_time: float | None | Unset = (
+            self.avg_watch_time
+            if self.avg_watch_time is not None or "avg_watch_time" in self._null_fields
+            else UNSET
+        )
         avg_watch_time: float | None | Unset
-        if isinstance(self.avg_watch_time, Unset):
+        if isinstance(_avg_watch_time, Unset):
             avg_watch_time = UNSET
         else:
-            avg_watch_time = self.avg_watch_time
+            avg_watch_time = _avg_watch_time
 
+        _navigation_tap_exit: float | None | Unset = (
+            self.navigation_tap_exit
+            if self.navigation_tap_exit is not None or "navigation_tap_exit" in self._null_fields
+            else UNSET
+        )
         navigation_tap_exit: float | None | Unset
-        if isinstance(self.navigation_tap_exit, Unset):
+        if isinstance(_navigation_tap_exit, Unset):
             navigation_tap_exit = UNSET
         else:
-            navigation_tap_exit = self.navigation_tap_exit
+            navigation_tap_exit = _navigation_tap_exit
 
+        _navigation_tap_back: float | None | Unset = (
+            self.navigation_tap_back
+            if self.navigation_tap_back is not None or "navigation_tap_back" in self._null_fields
+            else UNSET
+        )
         navigation_tap_back: float | None | Unset
-        if isinstance(self.navigation_tap_back, Unset):
+        if isinstance(_navigation_tap_back, Unset):
             navigation_tap_back = UNSET
         else:
-            navigation_tap_back = self.navigation_tap_back
+            navigation_tap_back = _navigation_tap_back
 
+        _navigation_tap_forward: float | None | Unset = (
+            self.navigation_tap_forward
+            if self.navigation_tap_forward is not None
+            or "navigation_tap_forward" in self._null_fields
+            else UNSET
+        )
         navigation_tap_forward: float | None | Unset
-        if isinstance(self.navigation_tap_forward, Unset):
+        if isinstance(_navigation_tap_forward, Unset):
             navigation_tap_forward = UNSET
         else:
-            navigation_tap_forward = self.navigation_tap_forward
+            navigation_tap_forward = _navigation_tap_forward
 
+        _navigation_swipe_forward: float | None | Unset = (
+            self.navigation_swipe_forward
+            if self.navigation_swipe_forward is not None
+            or "navigation_swipe_forward" in self._null_fields
+            else UNSET
+        )
         navigation_swipe_forward: float | None | Unset
-        if isinstance(self.navigation_swipe_forward, Unset):
+        if isinstance(_navigation_swipe_forward, Unset):
             navigation_swipe_forward = UNSET
         else:
-            navigation_swipe_forward = self.navigation_swipe_forward
+            navigation_swipe_forward = _navigation_swipe_forward
 
+        _crossposted_views: float | None | Unset = (
+            self.crossposted_views
+            if self.crossposted_views is not None or "crossposted_views" in self._null_fields
+            else UNSET
+        )
         crossposted_views: float | None | Unset
-        if isinstance(self.crossposted_views, Unset):
+        if isinstance(_crossposted_views, Unset):
             crossposted_views = UNSET
         else:
-            crossposted_views = self.crossposted_views
+            crossposted_views = _crossposted_views
 
+        _crossposted_facebook_only_views: float | None | Unset = (
+            self.crossposted_facebook_only_views
+            if self.crossposted_facebook_only_views is not None
+            or "crossposted_facebook_only_views" in self._null_fields
+            else UNSET
+        )
         crossposted_facebook_only_views: float | None | Unset
-        if isinstance(self.crossposted_facebook_only_views, Unset):
+        if isinstance(_crossposted_facebook_only_views, Unset):
             crossposted_facebook_only_views = UNSET
         else:
-            crossposted_facebook_only_views = self.crossposted_facebook_only_views
+            crossposted_facebook_only_views = _crossposted_facebook_only_views
 
+        _engagement_rate: float | None | Unset = (
+            self.engagement_rate
+            if self.engagement_rate is not None or "engagement_rate" in self._null_fields
+            else UNSET
+        )
         engagement_rate: float | None | Unset
-        if isinstance(self.engagement_rate, Unset):
+        if isinstance(_engagement_rate, Unset):
             engagement_rate = UNSET
         else:
-            engagement_rate = self.engagement_rate
+            engagement_rate = _engagement_rate
 
+        _estimated_value_generated: float | None | Unset = (
+            self.estimated_value_generated
+            if self.estimated_value_generated is not None
+            or "estimated_value_generated" in self._null_fields
+            else UNSET
+        )
         estimated_value_generated: float | None | Unset
-        if isinstance(self.estimated_value_generated, Unset):
+        if isinstance(_estimated_value_generated, Unset):
             estimated_value_generated = UNSET
         else:
-            estimated_value_generated = self.estimated_value_generated
+            estimated_value_generated = _estimated_value_generated
 
+        _cpe: float | None | Unset = (
+            self.cpe if self.cpe is not None or "cpe" in self._null_fields else UNSET
+        )
         cpe: float | None | Unset
-        if isinstance(self.cpe, Unset):
+        if isinstance(_cpe, Unset):
             cpe = UNSET
         else:
-            cpe = self.cpe
+            cpe = _cpe
 
+        _cpm: float | None | Unset = (
+            self.cpm if self.cpm is not None or "cpm" in self._null_fields else UNSET
+        )
         cpm: float | None | Unset
-        if isinstance(self.cpm, Unset):
+        if isinstance(_cpm, Unset):
             cpm = UNSET
         else:
-            cpm = self.cpm
+            cpm = _cpm
 
+        _paid_likes: float | None | Unset = (
+            self.paid_likes
+            if self.paid_likes is not None or "paid_likes" in self._null_fields
+            else UNSET
+        )
         paid_likes: float | None | Unset
-        if isinstance(self.paid_likes, Unset):
+        if isinstance(_paid_likes, Unset):
             paid_likes = UNSET
         else:
-            paid_likes = self.paid_likes
+            paid_likes = _paid_likes
 
+        _paid_comments: float | None | Unset = (
+            self.paid_comments
+            if self.paid_comments is not None or "paid_comments" in self._null_fields
+            else UNSET
+        )
         paid_comments: float | None | Unset
-        if isinstance(self.paid_comments, Unset):
+        if isinstance(_paid_comments, Unset):
             paid_comments = UNSET
         else:
-            paid_comments = self.paid_comments
+            paid_comments = _paid_comments
 
+        _paid_shares: float | None | Unset = (
+            self.paid_shares
+            if self.paid_shares is not None or "paid_shares" in self._null_fields
+            else UNSET
+        )
         paid_shares: float | None | Unset
-        if isinstance(self.paid_shares, Unset):
+        if isinstance(_paid_shares, Unset):
             paid_shares = UNSET
         else:
-            paid_shares = self.paid_shares
+            paid_shares = _paid_shares
 
+        _paid_impressions: float | None | Unset = (
+            self.paid_impressions
+            if self.paid_impressions is not None or "paid_impressions" in self._null_fields
+            else UNSET
+        )
         paid_impressions: float | None | Unset
-        if isinstance(self.paid_impressions, Unset):
+        if isinstance(_paid_impressions, Unset):
             paid_impressions = UNSET
         else:
-            paid_impressions = self.paid_impressions
+            paid_impressions = _paid_impressions
 
+        _paid_engagements: float | None | Unset = (
+            self.paid_engagements
+            if self.paid_engagements is not None or "paid_engagements" in self._null_fields
+            else UNSET
+        )
         paid_engagements: float | None | Unset
-        if isinstance(self.paid_engagements, Unset):
+        if isinstance(_paid_engagements, Unset):
             paid_engagements = UNSET
         else:
-            paid_engagements = self.paid_engagements
+            paid_engagements = _paid_engagements
 
+        _paid_engagement_rate: float | None | Unset = (
+            self.paid_engagement_rate
+            if self.paid_engagement_rate is not None or "paid_engagement_rate" in self._null_fields
+            else UNSET
+        )
         paid_engagement_rate: float | None | Unset
-        if isinstance(self.paid_engagement_rate, Unset):
+        if isinstance(_paid_engagement_rate, Unset):
             paid_engagement_rate = UNSET
         else:
-            paid_engagement_rate = self.paid_engagement_rate
+            paid_engagement_rate = _paid_engagement_rate
 
+        _paid_views: float | None | Unset = (
+            self.paid_views
+            if self.paid_views is not None or "paid_views" in self._null_fields
+            else UNSET
+        )
         paid_views: float | None | Unset
-        if isinstance(self.paid_views, Unset):
+        if isinstance(_paid_views, Unset):
             paid_views = UNSET
         else:
-            paid_views = self.paid_views
+            paid_views = _paid_views
 
+        _paid_reach: float | None | Unset = (
+            self.paid_reach
+            if self.paid_reach is not None or "paid_reach" in self._null_fields
+            else UNSET
+        )
         paid_reach: float | None | Unset
-        if isinstance(self.paid_reach, Unset):
+        if isinstance(_paid_reach, Unset):
             paid_reach = UNSET
         else:
-            paid_reach = self.paid_reach
+            paid_reach = _paid_reach
 
+        _paid_saves: float | None | Unset = (
+            self.paid_saves
+            if self.paid_saves is not None or "paid_saves" in self._null_fields
+            else UNSET
+        )
         paid_saves: float | None | Unset
-        if isinstance(self.paid_saves, Unset):
+        if isinstance(_paid_saves, Unset):
             paid_saves = UNSET
         else:
-            paid_saves = self.paid_saves
+            paid_saves = _paid_saves
 
+        _paid_cpe: float | None | Unset = (
+            self.paid_cpe if self.paid_cpe is not None or "paid_cpe" in self._null_fields else UNSET
+        )
         paid_cpe: float | None | Unset
-        if isinstance(self.paid_cpe, Unset):
+        if isinstance(_paid_cpe, Unset):
             paid_cpe = UNSET
         else:
-            paid_cpe = self.paid_cpe
+            paid_cpe = _paid_cpe
 
+        _paid_cpm: float | None | Unset = (
+            self.paid_cpm if self.paid_cpm is not None or "paid_cpm" in self._null_fields else UNSET
+        )
         paid_cpm: float | None | Unset
-        if isinstance(self.paid_cpm, Unset):
+        if isinstance(_paid_cpm, Unset):
             paid_cpm = UNSET
         else:
-            paid_cpm = self.paid_cpm
+            paid_cpm = _paid_cpm
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -763,42 +994,67 @@ class PostPerformance:
             content_url=content_url,
             content_image_url=content_image_url,
             creator_profile=creator_profile,
-            likes=likes,
-            comments=comments,
-            shares=shares,
-            saves=saves,
-            impressions=impressions,
-            reach=reach,
-            engagements=engagements,
-            views=views,
-            total_interactions=total_interactions,
-            replies=replies,
-            reposts=reposts,
-            potential_reach=potential_reach,
-            followers_at_post_date=followers_at_post_date,
-            video_view_total_time=video_view_total_time,
-            avg_watch_time=avg_watch_time,
-            navigation_tap_exit=navigation_tap_exit,
-            navigation_tap_back=navigation_tap_back,
-            navigation_tap_forward=navigation_tap_forward,
-            navigation_swipe_forward=navigation_swipe_forward,
-            crossposted_views=crossposted_views,
-            crossposted_facebook_only_views=crossposted_facebook_only_views,
-            engagement_rate=engagement_rate,
-            estimated_value_generated=estimated_value_generated,
-            cpe=cpe,
-            cpm=cpm,
-            paid_likes=paid_likes,
-            paid_comments=paid_comments,
-            paid_shares=paid_shares,
-            paid_impressions=paid_impressions,
-            paid_engagements=paid_engagements,
-            paid_engagement_rate=paid_engagement_rate,
-            paid_views=paid_views,
-            paid_reach=paid_reach,
-            paid_saves=paid_saves,
-            paid_cpe=paid_cpe,
-            paid_cpm=paid_cpm,
+            likes=None if isinstance(likes, Unset) else likes,
+            comments=None if isinstance(comments, Unset) else comments,
+            shares=None if isinstance(shares, Unset) else shares,
+            saves=None if isinstance(saves, Unset) else saves,
+            impressions=None if isinstance(impressions, Unset) else impressions,
+            reach=None if isinstance(reach, Unset) else reach,
+            engagements=None if isinstance(engagements, Unset) else engagements,
+            views=None if isinstance(views, Unset) else views,
+            total_interactions=None
+            if isinstance(total_interactions, Unset)
+            else total_interactions,
+            replies=None if isinstance(replies, Unset) else replies,
+            reposts=None if isinstance(reposts, Unset) else reposts,
+            potential_reach=None if isinstance(potential_reach, Unset) else potential_reach,
+            followers_at_post_date=None
+            if isinstance(followers_at_post_date, Unset)
+            else followers_at_post_date,
+            video_view_total_time=None
+            if isinstance(video_view_total_time, Unset)
+            else video_view_total_time,
+            avg_watch_time=None if isinstance(avg_watch_time, Unset) else avg_watch_time,
+            navigation_tap_exit=None
+            if isinstance(navigation_tap_exit, Unset)
+            else navigation_tap_exit,
+            navigation_tap_back=None
+            if isinstance(navigation_tap_back, Unset)
+            else navigation_tap_back,
+            navigation_tap_forward=None
+            if isinstance(navigation_tap_forward, Unset)
+            else navigation_tap_forward,
+            navigation_swipe_forward=None
+            if isinstance(navigation_swipe_forward, Unset)
+            else navigation_swipe_forward,
+            crossposted_views=None if isinstance(crossposted_views, Unset) else crossposted_views,
+            crossposted_facebook_only_views=None
+            if isinstance(crossposted_facebook_only_views, Unset)
+            else crossposted_facebook_only_views,
+            engagement_rate=None if isinstance(engagement_rate, Unset) else engagement_rate,
+            estimated_value_generated=None
+            if isinstance(estimated_value_generated, Unset)
+            else estimated_value_generated,
+            cpe=None if isinstance(cpe, Unset) else cpe,
+            cpm=None if isinstance(cpm, Unset) else cpm,
+            paid_likes=None if isinstance(paid_likes, Unset) else paid_likes,
+            paid_comments=None if isinstance(paid_comments, Unset) else paid_comments,
+            paid_shares=None if isinstance(paid_shares, Unset) else paid_shares,
+            paid_impressions=None if isinstance(paid_impressions, Unset) else paid_impressions,
+            paid_engagements=None if isinstance(paid_engagements, Unset) else paid_engagements,
+            paid_engagement_rate=None
+            if isinstance(paid_engagement_rate, Unset)
+            else paid_engagement_rate,
+            paid_views=None if isinstance(paid_views, Unset) else paid_views,
+            paid_reach=None if isinstance(paid_reach, Unset) else paid_reach,
+            paid_saves=None if isinstance(paid_saves, Unset) else paid_saves,
+            paid_cpe=None if isinstance(paid_cpe, Unset) else paid_cpe,
+            paid_cpm=None if isinstance(paid_cpm, Unset) else paid_cpm,
+        )
+        post_performance._null_fields = frozenset(
+            name
+            for key, name in cls._API_NAMES.items()
+            if key in src_dict and src_dict[key] is None
         )
 
         post_performance.additional_properties = d
@@ -808,14 +1064,118 @@ class PostPerformance:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
+    @overload
+    def __getitem__(self, key: Literal["postId"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["postDate"]) -> datetime.datetime: ...
+    @overload
+    def __getitem__(self, key: Literal["campaignId"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["creatorId"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["instanceId"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["contentType"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["contentUrl"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["contentImageUrl"]) -> None | str: ...
+    @overload
+    def __getitem__(self, key: Literal["creatorProfile"]) -> PostCreatorProfile: ...
+    @overload
+    def __getitem__(self, key: Literal["likes"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["comments"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["shares"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["saves"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["impressions"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["reach"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["engagements"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["views"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["totalInteractions"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["replies"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["reposts"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["potentialReach"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["followersAtPostDate"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["videoViewTotalTime"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["avgWatchTime"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["navigationTapExit"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["navigationTapBack"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["navigationTapForward"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["navigationSwipeForward"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["crosspostedViews"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["crosspostedFacebookOnlyViews"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["engagementRate"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["estimatedValueGenerated"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["cpe"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["cpm"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["paidLikes"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["paidComments"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["paidShares"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["paidImpressions"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["paidEngagements"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["paidEngagementRate"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["paidViews"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["paidReach"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["paidSaves"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["paidCpe"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: Literal["paidCpm"]) -> float | None: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
     def __getitem__(self, key: str) -> Any:
+        """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
+        if key in self._API_NAMES:
+            return cast(Any, getattr(self, self._API_NAMES[key]))
         return self.additional_properties[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], value)
+        else:
+            self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], None)
+            self._null_fields = self._null_fields - {self._API_NAMES[key]}
+        else:
+            del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
+        if key in self._API_NAMES:
+            return self.is_set(key)
         return key in self.additional_properties

@@ -6,16 +6,16 @@ from enum import StrEnum
 class PostSortProperty(StrEnum):
     CPE = "cpe"
     CPM = "cpm"
-    ENGAGEMENTRATE = "engagementRate"
+    ENGAGEMENT_RATE = "engagementRate"
     ENGAGEMENTS = "engagements"
-    ESTIMATEDVALUEGENERATED = "estimatedValueGenerated"
+    ESTIMATED_VALUE_GENERATED = "estimatedValueGenerated"
     IMPRESSIONS = "impressions"
-    PAIDCPE = "paidCpe"
-    PAIDCPM = "paidCpm"
-    PAIDENGAGEMENTRATE = "paidEngagementRate"
-    PAIDENGAGEMENTS = "paidEngagements"
-    PAIDIMPRESSIONS = "paidImpressions"
-    POSTDATE = "postDate"
+    PAID_CPE = "paidCpe"
+    PAID_CPM = "paidCpm"
+    PAID_ENGAGEMENT_RATE = "paidEngagementRate"
+    PAID_ENGAGEMENTS = "paidEngagements"
+    PAID_IMPRESSIONS = "paidImpressions"
+    POST_DATE = "postDate"
 
     def __str__(self) -> str:
         return str(self.value)

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Literal,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,13 +35,35 @@ class Problem:
     """ Short, static label. """
     detail: str
     """ Request-specific explanation; fine to log, not to parse. """
-    code: str | Unset = UNSET
+    code: str | None = None
     """ Token errors: `INVALID_CLIENT_CREDENTIALS`, `CLIENT_DISABLED` or `NO_ACCESSIBLE_INSTANCES`. """
-    valid_metrics: list[str] | Unset = UNSET
+    valid_metrics: list[str] | None = None
     """ Unsupported metrics: the metrics valid for the current filters. """
-    valid_values: list[str] | Unset = UNSET
+    valid_values: list[str] | None = None
     """ Unsupported sortProperty: the valid values. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _null_fields: frozenset[str] = _attrs_field(init=False, factory=frozenset, repr=False, eq=False)
+    """ Fields the server sent as an explicit null (rather than leaving out). """
+
+    _API_NAMES: ClassVar[dict[str, str]] = {
+        "type": "type_",
+        "title": "title",
+        "detail": "detail",
+        "code": "code",
+        "validMetrics": "valid_metrics",
+        "validValues": "valid_values",
+    }
+
+    @property
+    def fields_set(self) -> frozenset[str]:
+        """The fields that hold a value or that the server sent as null; a field it left out is not here."""
+        return self._null_fields | {
+            name for name in self._API_NAMES.values() if getattr(self, name) is not None
+        }
+
+    def is_set(self, name: str) -> bool:
+        """Whether the field (attribute name or API name) holds a value or was sent as null."""
+        return self._API_NAMES.get(name, name) in self.fields_set
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
@@ -43,15 +72,20 @@ class Problem:
 
         detail = self.detail
 
-        code = self.code
+        _code: str | Unset = UNSET if self.code is None else self.code
+        code = _code
 
+        _valid_metrics: list[str] | Unset = (
+            UNSET if self.valid_metrics is None else self.valid_metrics
+        )
         valid_metrics: list[str] | Unset = UNSET
-        if not isinstance(self.valid_metrics, Unset):
-            valid_metrics = self.valid_metrics
+        if not isinstance(_valid_metrics, Unset):
+            valid_metrics = _valid_metrics
 
+        _valid_values: list[str] | Unset = UNSET if self.valid_values is None else self.valid_values
         valid_values: list[str] | Unset = UNSET
-        if not isinstance(self.valid_values, Unset):
-            valid_values = self.valid_values
+        if not isinstance(_valid_values, Unset):
+            valid_values = _valid_values
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -90,9 +124,14 @@ class Problem:
             type_=type_,
             title=title,
             detail=detail,
-            code=code,
-            valid_metrics=valid_metrics,
-            valid_values=valid_values,
+            code=None if isinstance(code, Unset) else code,
+            valid_metrics=None if isinstance(valid_metrics, Unset) else valid_metrics,
+            valid_values=None if isinstance(valid_values, Unset) else valid_values,
+        )
+        problem._null_fields = frozenset(
+            name
+            for key, name in cls._API_NAMES.items()
+            if key in src_dict and src_dict[key] is None
         )
 
         problem.additional_properties = d
@@ -102,14 +141,40 @@ class Problem:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
+    @overload
+    def __getitem__(self, key: Literal["type"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["title"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["detail"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["code"]) -> str | None: ...
+    @overload
+    def __getitem__(self, key: Literal["validMetrics"]) -> list[str] | None: ...
+    @overload
+    def __getitem__(self, key: Literal["validValues"]) -> list[str] | None: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
     def __getitem__(self, key: str) -> Any:
+        """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
+        if key in self._API_NAMES:
+            return cast(Any, getattr(self, self._API_NAMES[key]))
         return self.additional_properties[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], value)
+        else:
+            self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], None)
+            self._null_fields = self._null_fields - {self._API_NAMES[key]}
+        else:
+            del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
+        if key in self._API_NAMES:
+            return self.is_set(key)
         return key in self.additional_properties

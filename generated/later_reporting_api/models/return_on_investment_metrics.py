@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,71 +22,143 @@ T = TypeVar("T", bound="ReturnOnInvestmentMetrics")
 class ReturnOnInvestmentMetrics:
     """Fixed ROI fields of one platform; `returnOnInvestment` and `paidReturnOnAdSpend` are ratios."""
 
-    value_of_likes: float | None | Unset = UNSET
-    value_of_comments: float | None | Unset = UNSET
-    value_of_shares: float | None | Unset = UNSET
-    value_of_impressions: float | None | Unset = UNSET
-    value_generated: float | None | Unset = UNSET
-    estimated_content_cost: float | None | Unset = UNSET
-    return_on_investment: float | None | Unset = UNSET
-    paid_ad_spend: float | None | Unset = UNSET
-    paid_return_on_ad_spend: float | None | Unset = UNSET
+    value_of_likes: float | None = None
+    value_of_comments: float | None = None
+    value_of_shares: float | None = None
+    value_of_impressions: float | None = None
+    value_generated: float | None = None
+    estimated_content_cost: float | None = None
+    return_on_investment: float | None = None
+    paid_ad_spend: float | None = None
+    paid_return_on_ad_spend: float | None = None
     additional_properties: dict[str, float | None] = _attrs_field(init=False, factory=dict)
+    _null_fields: frozenset[str] = _attrs_field(init=False, factory=frozenset, repr=False, eq=False)
+    """ Fields the server sent as an explicit null (rather than leaving out). """
+
+    _API_NAMES: ClassVar[dict[str, str]] = {
+        "valueOfLikes": "value_of_likes",
+        "valueOfComments": "value_of_comments",
+        "valueOfShares": "value_of_shares",
+        "valueOfImpressions": "value_of_impressions",
+        "valueGenerated": "value_generated",
+        "estimatedContentCost": "estimated_content_cost",
+        "returnOnInvestment": "return_on_investment",
+        "paidAdSpend": "paid_ad_spend",
+        "paidReturnOnAdSpend": "paid_return_on_ad_spend",
+    }
+
+    @property
+    def fields_set(self) -> frozenset[str]:
+        """The fields that hold a value or that the server sent as null; a field it left out is not here."""
+        return self._null_fields | {
+            name for name in self._API_NAMES.values() if getattr(self, name) is not None
+        }
+
+    def is_set(self, name: str) -> bool:
+        """Whether the field (attribute name or API name) holds a value or was sent as null."""
+        return self._API_NAMES.get(name, name) in self.fields_set
 
     def to_dict(self) -> dict[str, Any]:
+        _value_of_likes: float | None | Unset = (
+            self.value_of_likes
+            if self.value_of_likes is not None or "value_of_likes" in self._null_fields
+            else UNSET
+        )
         value_of_likes: float | None | Unset
-        if isinstance(self.value_of_likes, Unset):
+        if isinstance(_value_of_likes, Unset):
             value_of_likes = UNSET
         else:
-            value_of_likes = self.value_of_likes
+            value_of_likes = _value_of_likes
 
+        _value_of_comments: float | None | Unset = (
+            self.value_of_comments
+            if self.value_of_comments is not None or "value_of_comments" in self._null_fields
+            else UNSET
+        )
         value_of_comments: float | None | Unset
-        if isinstance(self.value_of_comments, Unset):
+        if isinstance(_value_of_comments, Unset):
             value_of_comments = UNSET
         else:
-            value_of_comments = self.value_of_comments
+            value_of_comments = _value_of_comments
 
+        _value_of_shares: float | None | Unset = (
+            self.value_of_shares
+            if self.value_of_shares is not None or "value_of_shares" in self._null_fields
+            else UNSET
+        )
         value_of_shares: float | None | Unset
-        if isinstance(self.value_of_shares, Unset):
+        if isinstance(_value_of_shares, Unset):
             value_of_shares = UNSET
         else:
-            value_of_shares = self.value_of_shares
+            value_of_shares = _value_of_shares
 
+        _value_of_impressions: float | None | Unset = (
+            self.value_of_impressions
+            if self.value_of_impressions is not None or "value_of_impressions" in self._null_fields
+            else UNSET
+        )
         value_of_impressions: float | None | Unset
-        if isinstance(self.value_of_impressions, Unset):
+        if isinstance(_value_of_impressions, Unset):
             value_of_impressions = UNSET
         else:
-            value_of_impressions = self.value_of_impressions
+            value_of_impressions = _value_of_impressions
 
+        _value_generated: float | None | Unset = (
+            self.value_generated
+            if self.value_generated is not None or "value_generated" in self._null_fields
+            else UNSET
+        )
         value_generated: float | None | Unset
-        if isinstance(self.value_generated, Unset):
+        if isinstance(_value_generated, Unset):
             value_generated = UNSET
         else:
-            value_generated = self.value_generated
+            value_generated = _value_generated
 
+        _estimated_content_cost: float | None | Unset = (
+            self.estimated_content_cost
+            if self.estimated_content_cost is not None
+            or "estimated_content_cost" in self._null_fields
+            else UNSET
+        )
         estimated_content_cost: float | None | Unset
-        if isinstance(self.estimated_content_cost, Unset):
+        if isinstance(_estimated_content_cost, Unset):
             estimated_content_cost = UNSET
         else:
-            estimated_content_cost = self.estimated_content_cost
+            estimated_content_cost = _estimated_content_cost
 
+        _return_on_investment: float | None | Unset = (
+            self.return_on_investment
+            if self.return_on_investment is not None or "return_on_investment" in self._null_fields
+            else UNSET
+        )
         return_on_investment: float | None | Unset
-        if isinstance(self.return_on_investment, Unset):
+        if isinstance(_return_on_investment, Unset):
             return_on_investment = UNSET
         else:
-            return_on_investment = self.return_on_investment
+            return_on_investment = _return_on_investment
 
+        _paid_ad_spend: float | None | Unset = (
+            self.paid_ad_spend
+            if self.paid_ad_spend is not None or "paid_ad_spend" in self._null_fields
+            else UNSET
+        )
         paid_ad_spend: float | None | Unset
-        if isinstance(self.paid_ad_spend, Unset):
+        if isinstance(_paid_ad_spend, Unset):
             paid_ad_spend = UNSET
         else:
-            paid_ad_spend = self.paid_ad_spend
+            paid_ad_spend = _paid_ad_spend
 
+        _paid_return_on_ad_spend: float | None | Unset = (
+            self.paid_return_on_ad_spend
+            if self.paid_return_on_ad_spend is not None
+            or "paid_return_on_ad_spend" in self._null_fields
+            else UNSET
+        )
         paid_return_on_ad_spend: float | None | Unset
-        if isinstance(self.paid_return_on_ad_spend, Unset):
+        if isinstance(_paid_return_on_ad_spend, Unset):
             paid_return_on_ad_spend = UNSET
         else:
-            paid_return_on_ad_spend = self.paid_return_on_ad_spend
+            paid_return_on_ad_spend = _paid_return_on_ad_spend
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -197,15 +274,28 @@ class ReturnOnInvestmentMetrics:
         )
 
         return_on_investment_metrics = cls(
-            value_of_likes=value_of_likes,
-            value_of_comments=value_of_comments,
-            value_of_shares=value_of_shares,
-            value_of_impressions=value_of_impressions,
-            value_generated=value_generated,
-            estimated_content_cost=estimated_content_cost,
-            return_on_investment=return_on_investment,
-            paid_ad_spend=paid_ad_spend,
-            paid_return_on_ad_spend=paid_return_on_ad_spend,
+            value_of_likes=None if isinstance(value_of_likes, Unset) else value_of_likes,
+            value_of_comments=None if isinstance(value_of_comments, Unset) else value_of_comments,
+            value_of_shares=None if isinstance(value_of_shares, Unset) else value_of_shares,
+            value_of_impressions=None
+            if isinstance(value_of_impressions, Unset)
+            else value_of_impressions,
+            value_generated=None if isinstance(value_generated, Unset) else value_generated,
+            estimated_content_cost=None
+            if isinstance(estimated_content_cost, Unset)
+            else estimated_content_cost,
+            return_on_investment=None
+            if isinstance(return_on_investment, Unset)
+            else return_on_investment,
+            paid_ad_spend=None if isinstance(paid_ad_spend, Unset) else paid_ad_spend,
+            paid_return_on_ad_spend=None
+            if isinstance(paid_return_on_ad_spend, Unset)
+            else paid_return_on_ad_spend,
+        )
+        return_on_investment_metrics._null_fields = frozenset(
+            name
+            for key, name in cls._API_NAMES.items()
+            if key in src_dict and src_dict[key] is None
         )
 
         additional_properties = {}
@@ -228,13 +318,25 @@ class ReturnOnInvestmentMetrics:
         return list(self.additional_properties.keys())
 
     def __getitem__(self, key: str) -> float | None:
+        """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
+        if key in self._API_NAMES:
+            return cast(float | None, getattr(self, self._API_NAMES[key]))
         return self.additional_properties[key]
 
     def __setitem__(self, key: str, value: float | None) -> None:
-        self.additional_properties[key] = value
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], value)
+        else:
+            self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], None)
+            self._null_fields = self._null_fields - {self._API_NAMES[key]}
+        else:
+            del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
+        if key in self._API_NAMES:
+            return self.is_set(key)
         return key in self.additional_properties

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,197 +22,372 @@ T = TypeVar("T", bound="SummaryMetrics")
 class SummaryMetrics:
     """Requested summary metrics; `null` means not available, `0` means defined and zero."""
 
-    engagements: float | None | Unset = UNSET
-    impressions: float | None | Unset = UNSET
-    engagement_rate: float | None | Unset = UNSET
-    posts_count: float | None | Unset = UNSET
-    reach: float | None | Unset = UNSET
-    views: float | None | Unset = UNSET
-    estimated_value_generated: float | None | Unset = UNSET
-    estimated_content_cost: float | None | Unset = UNSET
-    campaigns_cost: float | None | Unset = UNSET
-    return_on_investment: float | None | Unset = UNSET
-    cpe: float | None | Unset = UNSET
-    cpm: float | None | Unset = UNSET
-    paid_engagements: float | None | Unset = UNSET
-    paid_impressions: float | None | Unset = UNSET
-    paid_engagement_rate: float | None | Unset = UNSET
-    paid_posts_count: float | None | Unset = UNSET
-    paid_views: float | None | Unset = UNSET
-    paid_ad_spend: float | None | Unset = UNSET
-    paid_return_on_ad_spend: float | None | Unset = UNSET
-    paid_cpe: float | None | Unset = UNSET
-    paid_cpm: float | None | Unset = UNSET
-    tracking_links_clicks: float | None | Unset = UNSET
-    tracking_links_conversions: float | None | Unset = UNSET
-    tracking_links_conversion_value: float | None | Unset = UNSET
-    affiliate_links_clicks: float | None | Unset = UNSET
-    affiliate_links_conversions: float | None | Unset = UNSET
-    affiliate_links_sales: float | None | Unset = UNSET
+    engagements: float | None = None
+    impressions: float | None = None
+    engagement_rate: float | None = None
+    posts_count: float | None = None
+    reach: float | None = None
+    views: float | None = None
+    estimated_value_generated: float | None = None
+    estimated_content_cost: float | None = None
+    campaigns_cost: float | None = None
+    return_on_investment: float | None = None
+    cpe: float | None = None
+    cpm: float | None = None
+    paid_engagements: float | None = None
+    paid_impressions: float | None = None
+    paid_engagement_rate: float | None = None
+    paid_posts_count: float | None = None
+    paid_views: float | None = None
+    paid_ad_spend: float | None = None
+    paid_return_on_ad_spend: float | None = None
+    paid_cpe: float | None = None
+    paid_cpm: float | None = None
+    tracking_links_clicks: float | None = None
+    tracking_links_conversions: float | None = None
+    tracking_links_conversion_value: float | None = None
+    affiliate_links_clicks: float | None = None
+    affiliate_links_conversions: float | None = None
+    affiliate_links_sales: float | None = None
     additional_properties: dict[str, float | None] = _attrs_field(init=False, factory=dict)
+    _null_fields: frozenset[str] = _attrs_field(init=False, factory=frozenset, repr=False, eq=False)
+    """ Fields the server sent as an explicit null (rather than leaving out). """
+
+    _API_NAMES: ClassVar[dict[str, str]] = {
+        "engagements": "engagements",
+        "impressions": "impressions",
+        "engagementRate": "engagement_rate",
+        "postsCount": "posts_count",
+        "reach": "reach",
+        "views": "views",
+        "estimatedValueGenerated": "estimated_value_generated",
+        "estimatedContentCost": "estimated_content_cost",
+        "campaignsCost": "campaigns_cost",
+        "returnOnInvestment": "return_on_investment",
+        "cpe": "cpe",
+        "cpm": "cpm",
+        "paidEngagements": "paid_engagements",
+        "paidImpressions": "paid_impressions",
+        "paidEngagementRate": "paid_engagement_rate",
+        "paidPostsCount": "paid_posts_count",
+        "paidViews": "paid_views",
+        "paidAdSpend": "paid_ad_spend",
+        "paidReturnOnAdSpend": "paid_return_on_ad_spend",
+        "paidCpe": "paid_cpe",
+        "paidCpm": "paid_cpm",
+        "trackingLinksClicks": "tracking_links_clicks",
+        "trackingLinksConversions": "tracking_links_conversions",
+        "trackingLinksConversionValue": "tracking_links_conversion_value",
+        "affiliateLinksClicks": "affiliate_links_clicks",
+        "affiliateLinksConversions": "affiliate_links_conversions",
+        "affiliateLinksSales": "affiliate_links_sales",
+    }
+
+    @property
+    def fields_set(self) -> frozenset[str]:
+        """The fields that hold a value or that the server sent as null; a field it left out is not here."""
+        return self._null_fields | {
+            name for name in self._API_NAMES.values() if getattr(self, name) is not None
+        }
+
+    def is_set(self, name: str) -> bool:
+        """Whether the field (attribute name or API name) holds a value or was sent as null."""
+        return self._API_NAMES.get(name, name) in self.fields_set
 
     def to_dict(self) -> dict[str, Any]:
+        _engagements: float | None | Unset = (
+            self.engagements
+            if self.engagements is not None or "engagements" in self._null_fields
+            else UNSET
+        )
         engagements: float | None | Unset
-        if isinstance(self.engagements, Unset):
+        if isinstance(_engagements, Unset):
             engagements = UNSET
         else:
-            engagements = self.engagements
+            engagements = _engagements
 
+        _impressions: float | None | Unset = (
+            self.impressions
+            if self.impressions is not None or "impressions" in self._null_fields
+            else UNSET
+        )
         impressions: float | None | Unset
-        if isinstance(self.impressions, Unset):
+        if isinstance(_impressions, Unset):
             impressions = UNSET
         else:
-            impressions = self.impressions
+            impressions = _impressions
 
+        _engagement_rate: float | None | Unset = (
+            self.engagement_rate
+            if self.engagement_rate is not None or "engagement_rate" in self._null_fields
+            else UNSET
+        )
         engagement_rate: float | None | Unset
-        if isinstance(self.engagement_rate, Unset):
+        if isinstance(_engagement_rate, Unset):
             engagement_rate = UNSET
         else:
-            engagement_rate = self.engagement_rate
+            engagement_rate = _engagement_rate
 
+        _posts_count: float | None | Unset = (
+            self.posts_count
+            if self.posts_count is not None or "posts_count" in self._null_fields
+            else UNSET
+        )
         posts_count: float | None | Unset
-        if isinstance(self.posts_count, Unset):
+        if isinstance(_posts_count, Unset):
             posts_count = UNSET
         else:
-            posts_count = self.posts_count
+            posts_count = _posts_count
 
+        _reach: float | None | Unset = (
+            self.reach if self.reach is not None or "reach" in self._null_fields else UNSET
+        )
         reach: float | None | Unset
-        if isinstance(self.reach, Unset):
+        if isinstance(_reach, Unset):
             reach = UNSET
         else:
-            reach = self.reach
+            reach = _reach
 
+        _views: float | None | Unset = (
+            self.views if self.views is not None or "views" in self._null_fields else UNSET
+        )
         views: float | None | Unset
-        if isinstance(self.views, Unset):
+        if isinstance(_views, Unset):
             views = UNSET
         else:
-            views = self.views
+            views = _views
 
+        _estimated_value_generated: float | None | Unset = (
+            self.estimated_value_generated
+            if self.estimated_value_generated is not None
+            or "estimated_value_generated" in self._null_fields
+            else UNSET
+        )
         estimated_value_generated: float | None | Unset
-        if isinstance(self.estimated_value_generated, Unset):
+        if isinstance(_estimated_value_generated, Unset):
             estimated_value_generated = UNSET
         else:
-            estimated_value_generated = self.estimated_value_generated
+            estimated_value_generated = _estimated_value_generated
 
+        _estimated_content_cost: float | None | Unset = (
+            self.estimated_content_cost
+            if self.estimated_content_cost is not None
+            or "estimated_content_cost" in self._null_fields
+            else UNSET
+        )
         estimated_content_cost: float | None | Unset
-        if isinstance(self.estimated_content_cost, Unset):
+        if isinstance(_estimated_content_cost, Unset):
             estimated_content_cost = UNSET
         else:
-            estimated_content_cost = self.estimated_content_cost
+            estimated_content_cost = _estimated_content_cost
 
+        _campaigns_cost: float | None | Unset = (
+            self.campaigns_cost
+            if self.campaigns_cost is not None or "campaigns_cost" in self._null_fields
+            else UNSET
+        )
         campaigns_cost: float | None | Unset
-        if isinstance(self.campaigns_cost, Unset):
+        if isinstance(_campaigns_cost, Unset):
             campaigns_cost = UNSET
         else:
-            campaigns_cost = self.campaigns_cost
+            campaigns_cost = _campaigns_cost
 
+        _return_on_investment: float | None | Unset = (
+            self.return_on_investment
+            if self.return_on_investment is not None or "return_on_investment" in self._null_fields
+            else UNSET
+        )
         return_on_investment: float | None | Unset
-        if isinstance(self.return_on_investment, Unset):
+        if isinstance(_return_on_investment, Unset):
             return_on_investment = UNSET
         else:
-            return_on_investment = self.return_on_investment
+            return_on_investment = _return_on_investment
 
+        _cpe: float | None | Unset = (
+            self.cpe if self.cpe is not None or "cpe" in self._null_fields else UNSET
+        )
         cpe: float | None | Unset
-        if isinstance(self.cpe, Unset):
+        if isinstance(_cpe, Unset):
             cpe = UNSET
         else:
-            cpe = self.cpe
+            cpe = _cpe
 
+        _cpm: float | None | Unset = (
+            self.cpm if self.cpm is not None or "cpm" in self._null_fields else UNSET
+        )
         cpm: float | None | Unset
-        if isinstance(self.cpm, Unset):
+        if isinstance(_cpm, Unset):
             cpm = UNSET
         else:
-            cpm = self.cpm
+            cpm = _cpm
 
+        _paid_engagements: float | None | Unset = (
+            self.paid_engagements
+            if self.paid_engagements is not None or "paid_engagements" in self._null_fields
+            else UNSET
+        )
         paid_engagements: float | None | Unset
-        if isinstance(self.paid_engagements, Unset):
+        if isinstance(_paid_engagements, Unset):
             paid_engagements = UNSET
         else:
-            paid_engagements = self.paid_engagements
+            paid_engagements = _paid_engagements
 
+        _paid_impressions: float | None | Unset = (
+            self.paid_impressions
+            if self.paid_impressions is not None or "paid_impressions" in self._null_fields
+            else UNSET
+        )
         paid_impressions: float | None | Unset
-        if isinstance(self.paid_impressions, Unset):
+        if isinstance(_paid_impressions, Unset):
             paid_impressions = UNSET
         else:
-            paid_impressions = self.paid_impressions
+            paid_impressions = _paid_impressions
 
+        _paid_engagement_rate: float | None | Unset = (
+            self.paid_engagement_rate
+            if self.paid_engagement_rate is not None or "paid_engagement_rate" in self._null_fields
+            else UNSET
+        )
         paid_engagement_rate: float | None | Unset
-        if isinstance(self.paid_engagement_rate, Unset):
+        if isinstance(_paid_engagement_rate, Unset):
             paid_engagement_rate = UNSET
         else:
-            paid_engagement_rate = self.paid_engagement_rate
+            paid_engagement_rate = _paid_engagement_rate
 
+        _paid_posts_count: float | None | Unset = (
+            self.paid_posts_count
+            if self.paid_posts_count is not None or "paid_posts_count" in self._null_fields
+            else UNSET
+        )
         paid_posts_count: float | None | Unset
-        if isinstance(self.paid_posts_count, Unset):
+        if isinstance(_paid_posts_count, Unset):
             paid_posts_count = UNSET
         else:
-            paid_posts_count = self.paid_posts_count
+            paid_posts_count = _paid_posts_count
 
+        _paid_views: float | None | Unset = (
+            self.paid_views
+            if self.paid_views is not None or "paid_views" in self._null_fields
+            else UNSET
+        )
         paid_views: float | None | Unset
-        if isinstance(self.paid_views, Unset):
+        if isinstance(_paid_views, Unset):
             paid_views = UNSET
         else:
-            paid_views = self.paid_views
+            paid_views = _paid_views
 
+        _paid_ad_spend: float | None | Unset = (
+            self.paid_ad_spend
+            if self.paid_ad_spend is not None or "paid_ad_spend" in self._null_fields
+            else UNSET
+        )
         paid_ad_spend: float | None | Unset
-        if isinstance(self.paid_ad_spend, Unset):
+        if isinstance(_paid_ad_spend, Unset):
             paid_ad_spend = UNSET
         else:
-            paid_ad_spend = self.paid_ad_spend
+            paid_ad_spend = _paid_ad_spend
 
+        _paid_return_on_ad_spend: float | None | Unset = (
+            self.paid_return_on_ad_spend
+            if self.paid_return_on_ad_spend is not None
+            or "paid_return_on_ad_spend" in self._null_fields
+            else UNSET
+        )
         paid_return_on_ad_spend: float | None | Unset
-        if isinstance(self.paid_return_on_ad_spend, Unset):
+        if isinstance(_paid_return_on_ad_spend, Unset):
             paid_return_on_ad_spend = UNSET
         else:
-            paid_return_on_ad_spend = self.paid_return_on_ad_spend
+            paid_return_on_ad_spend = _paid_return_on_ad_spend
 
+        _paid_cpe: float | None | Unset = (
+            self.paid_cpe if self.paid_cpe is not None or "paid_cpe" in self._null_fields else UNSET
+        )
         paid_cpe: float | None | Unset
-        if isinstance(self.paid_cpe, Unset):
+        if isinstance(_paid_cpe, Unset):
             paid_cpe = UNSET
         else:
-            paid_cpe = self.paid_cpe
+            paid_cpe = _paid_cpe
 
+        _paid_cpm: float | None | Unset = (
+            self.paid_cpm if self.paid_cpm is not None or "paid_cpm" in self._null_fields else UNSET
+        )
         paid_cpm: float | None | Unset
-        if isinstance(self.paid_cpm, Unset):
+        if isinstance(_paid_cpm, Unset):
             paid_cpm = UNSET
         else:
-            paid_cpm = self.paid_cpm
+            paid_cpm = _paid_cpm
 
+        _tracking_links_clicks: float | None | Unset = (
+            self.tracking_links_clicks
+            if self.tracking_links_clicks is not None
+            or "tracking_links_clicks" in self._null_fields
+            else UNSET
+        )
         tracking_links_clicks: float | None | Unset
-        if isinstance(self.tracking_links_clicks, Unset):
+        if isinstance(_tracking_links_clicks, Unset):
             tracking_links_clicks = UNSET
         else:
-            tracking_links_clicks = self.tracking_links_clicks
+            tracking_links_clicks = _tracking_links_clicks
 
+        _tracking_links_conversions: float | None | Unset = (
+            self.tracking_links_conversions
+            if self.tracking_links_conversions is not None
+            or "tracking_links_conversions" in self._null_fields
+            else UNSET
+        )
         tracking_links_conversions: float | None | Unset
-        if isinstance(self.tracking_links_conversions, Unset):
+        if isinstance(_tracking_links_conversions, Unset):
             tracking_links_conversions = UNSET
         else:
-            tracking_links_conversions = self.tracking_links_conversions
+            tracking_links_conversions = _tracking_links_conversions
 
+        _tracking_links_conversion_value: float | None | Unset = (
+            self.tracking_links_conversion_value
+            if self.tracking_links_conversion_value is not None
+            or "tracking_links_conversion_value" in self._null_fields
+            else UNSET
+        )
         tracking_links_conversion_value: float | None | Unset
-        if isinstance(self.tracking_links_conversion_value, Unset):
+        if isinstance(_tracking_links_conversion_value, Unset):
             tracking_links_conversion_value = UNSET
         else:
-            tracking_links_conversion_value = self.tracking_links_conversion_value
+            tracking_links_conversion_value = _tracking_links_conversion_value
 
+        _affiliate_links_clicks: float | None | Unset = (
+            self.affiliate_links_clicks
+            if self.affiliate_links_clicks is not None
+            or "affiliate_links_clicks" in self._null_fields
+            else UNSET
+        )
         affiliate_links_clicks: float | None | Unset
-        if isinstance(self.affiliate_links_clicks, Unset):
+        if isinstance(_affiliate_links_clicks, Unset):
             affiliate_links_clicks = UNSET
         else:
-            affiliate_links_clicks = self.affiliate_links_clicks
+            affiliate_links_clicks = _affiliate_links_clicks
 
+        _affiliate_links_conversions: float | None | Unset = (
+            self.affiliate_links_conversions
+            if self.affiliate_links_conversions is not None
+            or "affiliate_links_conversions" in self._null_fields
+            else UNSET
+        )
         affiliate_links_conversions: float | None | Unset
-        if isinstance(self.affiliate_links_conversions, Unset):
+        if isinstance(_affiliate_links_conversions, Unset):
             affiliate_links_conversions = UNSET
         else:
-            affiliate_links_conversions = self.affiliate_links_conversions
+            affiliate_links_conversions = _affiliate_links_conversions
 
+        _affiliate_links_sales: float | None | Unset = (
+            self.affiliate_links_sales
+            if self.affiliate_links_sales is not None
+            or "affiliate_links_sales" in self._null_fields
+            else UNSET
+        )
         affiliate_links_sales: float | None | Unset
-        if isinstance(self.affiliate_links_sales, Unset):
+        if isinstance(_affiliate_links_sales, Unset):
             affiliate_links_sales = UNSET
         else:
-            affiliate_links_sales = self.affiliate_links_sales
+            affiliate_links_sales = _affiliate_links_sales
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -529,33 +709,60 @@ class SummaryMetrics:
         affiliate_links_sales = _parse_affiliate_links_sales(d.pop("affiliateLinksSales", UNSET))
 
         summary_metrics = cls(
-            engagements=engagements,
-            impressions=impressions,
-            engagement_rate=engagement_rate,
-            posts_count=posts_count,
-            reach=reach,
-            views=views,
-            estimated_value_generated=estimated_value_generated,
-            estimated_content_cost=estimated_content_cost,
-            campaigns_cost=campaigns_cost,
-            return_on_investment=return_on_investment,
-            cpe=cpe,
-            cpm=cpm,
-            paid_engagements=paid_engagements,
-            paid_impressions=paid_impressions,
-            paid_engagement_rate=paid_engagement_rate,
-            paid_posts_count=paid_posts_count,
-            paid_views=paid_views,
-            paid_ad_spend=paid_ad_spend,
-            paid_return_on_ad_spend=paid_return_on_ad_spend,
-            paid_cpe=paid_cpe,
-            paid_cpm=paid_cpm,
-            tracking_links_clicks=tracking_links_clicks,
-            tracking_links_conversions=tracking_links_conversions,
-            tracking_links_conversion_value=tracking_links_conversion_value,
-            affiliate_links_clicks=affiliate_links_clicks,
-            affiliate_links_conversions=affiliate_links_conversions,
-            affiliate_links_sales=affiliate_links_sales,
+            engagements=None if isinstance(engagements, Unset) else engagements,
+            impressions=None if isinstance(impressions, Unset) else impressions,
+            engagement_rate=None if isinstance(engagement_rate, Unset) else engagement_rate,
+            posts_count=None if isinstance(posts_count, Unset) else posts_count,
+            reach=None if isinstance(reach, Unset) else reach,
+            views=None if isinstance(views, Unset) else views,
+            estimated_value_generated=None
+            if isinstance(estimated_value_generated, Unset)
+            else estimated_value_generated,
+            estimated_content_cost=None
+            if isinstance(estimated_content_cost, Unset)
+            else estimated_content_cost,
+            campaigns_cost=None if isinstance(campaigns_cost, Unset) else campaigns_cost,
+            return_on_investment=None
+            if isinstance(return_on_investment, Unset)
+            else return_on_investment,
+            cpe=None if isinstance(cpe, Unset) else cpe,
+            cpm=None if isinstance(cpm, Unset) else cpm,
+            paid_engagements=None if isinstance(paid_engagements, Unset) else paid_engagements,
+            paid_impressions=None if isinstance(paid_impressions, Unset) else paid_impressions,
+            paid_engagement_rate=None
+            if isinstance(paid_engagement_rate, Unset)
+            else paid_engagement_rate,
+            paid_posts_count=None if isinstance(paid_posts_count, Unset) else paid_posts_count,
+            paid_views=None if isinstance(paid_views, Unset) else paid_views,
+            paid_ad_spend=None if isinstance(paid_ad_spend, Unset) else paid_ad_spend,
+            paid_return_on_ad_spend=None
+            if isinstance(paid_return_on_ad_spend, Unset)
+            else paid_return_on_ad_spend,
+            paid_cpe=None if isinstance(paid_cpe, Unset) else paid_cpe,
+            paid_cpm=None if isinstance(paid_cpm, Unset) else paid_cpm,
+            tracking_links_clicks=None
+            if isinstance(tracking_links_clicks, Unset)
+            else tracking_links_clicks,
+            tracking_links_conversions=None
+            if isinstance(tracking_links_conversions, Unset)
+            else tracking_links_conversions,
+            tracking_links_conversion_value=None
+            if isinstance(tracking_links_conversion_value, Unset)
+            else tracking_links_conversion_value,
+            affiliate_links_clicks=None
+            if isinstance(affiliate_links_clicks, Unset)
+            else affiliate_links_clicks,
+            affiliate_links_conversions=None
+            if isinstance(affiliate_links_conversions, Unset)
+            else affiliate_links_conversions,
+            affiliate_links_sales=None
+            if isinstance(affiliate_links_sales, Unset)
+            else affiliate_links_sales,
+        )
+        summary_metrics._null_fields = frozenset(
+            name
+            for key, name in cls._API_NAMES.items()
+            if key in src_dict and src_dict[key] is None
         )
 
         additional_properties = {}
@@ -578,13 +785,25 @@ class SummaryMetrics:
         return list(self.additional_properties.keys())
 
     def __getitem__(self, key: str) -> float | None:
+        """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
+        if key in self._API_NAMES:
+            return cast(float | None, getattr(self, self._API_NAMES[key]))
         return self.additional_properties[key]
 
     def __setitem__(self, key: str, value: float | None) -> None:
-        self.additional_properties[key] = value
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], value)
+        else:
+            self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], None)
+            self._null_fields = self._null_fields - {self._API_NAMES[key]}
+        else:
+            del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
+        if key in self._API_NAMES:
+            return self.is_set(key)
         return key in self.additional_properties

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,155 +22,282 @@ T = TypeVar("T", bound="TimeSeriesMetrics")
 class TimeSeriesMetrics:
     """Requested metrics of one time bucket."""
 
-    likes: float | None | Unset = UNSET
-    comments: float | None | Unset = UNSET
-    shares: float | None | Unset = UNSET
-    clicks: float | None | Unset = UNSET
-    impressions: float | None | Unset = UNSET
-    reach: float | None | Unset = UNSET
-    engagements: float | None | Unset = UNSET
-    views: float | None | Unset = UNSET
-    engagement_rate: float | None | Unset = UNSET
-    posts_count: float | None | Unset = UNSET
-    estimated_value_generated: float | None | Unset = UNSET
-    cpe: float | None | Unset = UNSET
-    cpm: float | None | Unset = UNSET
-    paid_likes: float | None | Unset = UNSET
-    paid_comments: float | None | Unset = UNSET
-    paid_shares: float | None | Unset = UNSET
-    paid_impressions: float | None | Unset = UNSET
-    paid_engagements: float | None | Unset = UNSET
-    paid_engagement_rate: float | None | Unset = UNSET
-    paid_reach: float | None | Unset = UNSET
-    paid_views: float | None | Unset = UNSET
+    likes: float | None = None
+    comments: float | None = None
+    shares: float | None = None
+    clicks: float | None = None
+    impressions: float | None = None
+    reach: float | None = None
+    engagements: float | None = None
+    views: float | None = None
+    engagement_rate: float | None = None
+    posts_count: float | None = None
+    estimated_value_generated: float | None = None
+    cpe: float | None = None
+    cpm: float | None = None
+    paid_likes: float | None = None
+    paid_comments: float | None = None
+    paid_shares: float | None = None
+    paid_impressions: float | None = None
+    paid_engagements: float | None = None
+    paid_engagement_rate: float | None = None
+    paid_reach: float | None = None
+    paid_views: float | None = None
     additional_properties: dict[str, float | None] = _attrs_field(init=False, factory=dict)
+    _null_fields: frozenset[str] = _attrs_field(init=False, factory=frozenset, repr=False, eq=False)
+    """ Fields the server sent as an explicit null (rather than leaving out). """
+
+    _API_NAMES: ClassVar[dict[str, str]] = {
+        "likes": "likes",
+        "comments": "comments",
+        "shares": "shares",
+        "clicks": "clicks",
+        "impressions": "impressions",
+        "reach": "reach",
+        "engagements": "engagements",
+        "views": "views",
+        "engagementRate": "engagement_rate",
+        "postsCount": "posts_count",
+        "estimatedValueGenerated": "estimated_value_generated",
+        "cpe": "cpe",
+        "cpm": "cpm",
+        "paidLikes": "paid_likes",
+        "paidComments": "paid_comments",
+        "paidShares": "paid_shares",
+        "paidImpressions": "paid_impressions",
+        "paidEngagements": "paid_engagements",
+        "paidEngagementRate": "paid_engagement_rate",
+        "paidReach": "paid_reach",
+        "paidViews": "paid_views",
+    }
+
+    @property
+    def fields_set(self) -> frozenset[str]:
+        """The fields that hold a value or that the server sent as null; a field it left out is not here."""
+        return self._null_fields | {
+            name for name in self._API_NAMES.values() if getattr(self, name) is not None
+        }
+
+    def is_set(self, name: str) -> bool:
+        """Whether the field (attribute name or API name) holds a value or was sent as null."""
+        return self._API_NAMES.get(name, name) in self.fields_set
 
     def to_dict(self) -> dict[str, Any]:
+        _likes: float | None | Unset = (
+            self.likes if self.likes is not None or "likes" in self._null_fields else UNSET
+        )
         likes: float | None | Unset
-        if isinstance(self.likes, Unset):
+        if isinstance(_likes, Unset):
             likes = UNSET
         else:
-            likes = self.likes
+            likes = _likes
 
+        _comments: float | None | Unset = (
+            self.comments if self.comments is not None or "comments" in self._null_fields else UNSET
+        )
         comments: float | None | Unset
-        if isinstance(self.comments, Unset):
+        if isinstance(_comments, Unset):
             comments = UNSET
         else:
-            comments = self.comments
+            comments = _comments
 
+        _shares: float | None | Unset = (
+            self.shares if self.shares is not None or "shares" in self._null_fields else UNSET
+        )
         shares: float | None | Unset
-        if isinstance(self.shares, Unset):
+        if isinstance(_shares, Unset):
             shares = UNSET
         else:
-            shares = self.shares
+            shares = _shares
 
+        _clicks: float | None | Unset = (
+            self.clicks if self.clicks is not None or "clicks" in self._null_fields else UNSET
+        )
         clicks: float | None | Unset
-        if isinstance(self.clicks, Unset):
+        if isinstance(_clicks, Unset):
             clicks = UNSET
         else:
-            clicks = self.clicks
+            clicks = _clicks
 
+        _impressions: float | None | Unset = (
+            self.impressions
+            if self.impressions is not None or "impressions" in self._null_fields
+            else UNSET
+        )
         impressions: float | None | Unset
-        if isinstance(self.impressions, Unset):
+        if isinstance(_impressions, Unset):
             impressions = UNSET
         else:
-            impressions = self.impressions
+            impressions = _impressions
 
+        _reach: float | None | Unset = (
+            self.reach if self.reach is not None or "reach" in self._null_fields else UNSET
+        )
         reach: float | None | Unset
-        if isinstance(self.reach, Unset):
+        if isinstance(_reach, Unset):
             reach = UNSET
         else:
-            reach = self.reach
+            reach = _reach
 
+        _engagements: float | None | Unset = (
+            self.engagements
+            if self.engagements is not None or "engagements" in self._null_fields
+            else UNSET
+        )
         engagements: float | None | Unset
-        if isinstance(self.engagements, Unset):
+        if isinstance(_engagements, Unset):
             engagements = UNSET
         else:
-            engagements = self.engagements
+            engagements = _engagements
 
+        _views: float | None | Unset = (
+            self.views if self.views is not None or "views" in self._null_fields else UNSET
+        )
         views: float | None | Unset
-        if isinstance(self.views, Unset):
+        if isinstance(_views, Unset):
             views = UNSET
         else:
-            views = self.views
+            views = _views
 
+        _engagement_rate: float | None | Unset = (
+            self.engagement_rate
+            if self.engagement_rate is not None or "engagement_rate" in self._null_fields
+            else UNSET
+        )
         engagement_rate: float | None | Unset
-        if isinstance(self.engagement_rate, Unset):
+        if isinstance(_engagement_rate, Unset):
             engagement_rate = UNSET
         else:
-            engagement_rate = self.engagement_rate
+            engagement_rate = _engagement_rate
 
+        _posts_count: float | None | Unset = (
+            self.posts_count
+            if self.posts_count is not None or "posts_count" in self._null_fields
+            else UNSET
+        )
         posts_count: float | None | Unset
-        if isinstance(self.posts_count, Unset):
+        if isinstance(_posts_count, Unset):
             posts_count = UNSET
         else:
-            posts_count = self.posts_count
+            posts_count = _posts_count
 
+        _estimated_value_generated: float | None | Unset = (
+            self.estimated_value_generated
+            if self.estimated_value_generated is not None
+            or "estimated_value_generated" in self._null_fields
+            else UNSET
+        )
         estimated_value_generated: float | None | Unset
-        if isinstance(self.estimated_value_generated, Unset):
+        if isinstance(_estimated_value_generated, Unset):
             estimated_value_generated = UNSET
         else:
-            estimated_value_generated = self.estimated_value_generated
+            estimated_value_generated = _estimated_value_generated
 
+        _cpe: float | None | Unset = (
+            self.cpe if self.cpe is not None or "cpe" in self._null_fields else UNSET
+        )
         cpe: float | None | Unset
-        if isinstance(self.cpe, Unset):
+        if isinstance(_cpe, Unset):
             cpe = UNSET
         else:
-            cpe = self.cpe
+            cpe = _cpe
 
+        _cpm: float | None | Unset = (
+            self.cpm if self.cpm is not None or "cpm" in self._null_fields else UNSET
+        )
         cpm: float | None | Unset
-        if isinstance(self.cpm, Unset):
+        if isinstance(_cpm, Unset):
             cpm = UNSET
         else:
-            cpm = self.cpm
+            cpm = _cpm
 
+        _paid_likes: float | None | Unset = (
+            self.paid_likes
+            if self.paid_likes is not None or "paid_likes" in self._null_fields
+            else UNSET
+        )
         paid_likes: float | None | Unset
-        if isinstance(self.paid_likes, Unset):
+        if isinstance(_paid_likes, Unset):
             paid_likes = UNSET
         else:
-            paid_likes = self.paid_likes
+            paid_likes = _paid_likes
 
+        _paid_comments: float | None | Unset = (
+            self.paid_comments
+            if self.paid_comments is not None or "paid_comments" in self._null_fields
+            else UNSET
+        )
         paid_comments: float | None | Unset
-        if isinstance(self.paid_comments, Unset):
+        if isinstance(_paid_comments, Unset):
             paid_comments = UNSET
         else:
-            paid_comments = self.paid_comments
+            paid_comments = _paid_comments
 
+        _paid_shares: float | None | Unset = (
+            self.paid_shares
+            if self.paid_shares is not None or "paid_shares" in self._null_fields
+            else UNSET
+        )
         paid_shares: float | None | Unset
-        if isinstance(self.paid_shares, Unset):
+        if isinstance(_paid_shares, Unset):
             paid_shares = UNSET
         else:
-            paid_shares = self.paid_shares
+            paid_shares = _paid_shares
 
+        _paid_impressions: float | None | Unset = (
+            self.paid_impressions
+            if self.paid_impressions is not None or "paid_impressions" in self._null_fields
+            else UNSET
+        )
         paid_impressions: float | None | Unset
-        if isinstance(self.paid_impressions, Unset):
+        if isinstance(_paid_impressions, Unset):
             paid_impressions = UNSET
         else:
-            paid_impressions = self.paid_impressions
+            paid_impressions = _paid_impressions
 
+        _paid_engagements: float | None | Unset = (
+            self.paid_engagements
+            if self.paid_engagements is not None or "paid_engagements" in self._null_fields
+            else UNSET
+        )
         paid_engagements: float | None | Unset
-        if isinstance(self.paid_engagements, Unset):
+        if isinstance(_paid_engagements, Unset):
             paid_engagements = UNSET
         else:
-            paid_engagements = self.paid_engagements
+            paid_engagements = _paid_engagements
 
+        _paid_engagement_rate: float | None | Unset = (
+            self.paid_engagement_rate
+            if self.paid_engagement_rate is not None or "paid_engagement_rate" in self._null_fields
+            else UNSET
+        )
         paid_engagement_rate: float | None | Unset
-        if isinstance(self.paid_engagement_rate, Unset):
+        if isinstance(_paid_engagement_rate, Unset):
             paid_engagement_rate = UNSET
         else:
-            paid_engagement_rate = self.paid_engagement_rate
+            paid_engagement_rate = _paid_engagement_rate
 
+        _paid_reach: float | None | Unset = (
+            self.paid_reach
+            if self.paid_reach is not None or "paid_reach" in self._null_fields
+            else UNSET
+        )
         paid_reach: float | None | Unset
-        if isinstance(self.paid_reach, Unset):
+        if isinstance(_paid_reach, Unset):
             paid_reach = UNSET
         else:
-            paid_reach = self.paid_reach
+            paid_reach = _paid_reach
 
+        _paid_views: float | None | Unset = (
+            self.paid_views
+            if self.paid_views is not None or "paid_views" in self._null_fields
+            else UNSET
+        )
         paid_views: float | None | Unset
-        if isinstance(self.paid_views, Unset):
+        if isinstance(_paid_views, Unset):
             paid_views = UNSET
         else:
-            paid_views = self.paid_views
+            paid_views = _paid_views
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -413,27 +545,36 @@ class TimeSeriesMetrics:
         paid_views = _parse_paid_views(d.pop("paidViews", UNSET))
 
         time_series_metrics = cls(
-            likes=likes,
-            comments=comments,
-            shares=shares,
-            clicks=clicks,
-            impressions=impressions,
-            reach=reach,
-            engagements=engagements,
-            views=views,
-            engagement_rate=engagement_rate,
-            posts_count=posts_count,
-            estimated_value_generated=estimated_value_generated,
-            cpe=cpe,
-            cpm=cpm,
-            paid_likes=paid_likes,
-            paid_comments=paid_comments,
-            paid_shares=paid_shares,
-            paid_impressions=paid_impressions,
-            paid_engagements=paid_engagements,
-            paid_engagement_rate=paid_engagement_rate,
-            paid_reach=paid_reach,
-            paid_views=paid_views,
+            likes=None if isinstance(likes, Unset) else likes,
+            comments=None if isinstance(comments, Unset) else comments,
+            shares=None if isinstance(shares, Unset) else shares,
+            clicks=None if isinstance(clicks, Unset) else clicks,
+            impressions=None if isinstance(impressions, Unset) else impressions,
+            reach=None if isinstance(reach, Unset) else reach,
+            engagements=None if isinstance(engagements, Unset) else engagements,
+            views=None if isinstance(views, Unset) else views,
+            engagement_rate=None if isinstance(engagement_rate, Unset) else engagement_rate,
+            posts_count=None if isinstance(posts_count, Unset) else posts_count,
+            estimated_value_generated=None
+            if isinstance(estimated_value_generated, Unset)
+            else estimated_value_generated,
+            cpe=None if isinstance(cpe, Unset) else cpe,
+            cpm=None if isinstance(cpm, Unset) else cpm,
+            paid_likes=None if isinstance(paid_likes, Unset) else paid_likes,
+            paid_comments=None if isinstance(paid_comments, Unset) else paid_comments,
+            paid_shares=None if isinstance(paid_shares, Unset) else paid_shares,
+            paid_impressions=None if isinstance(paid_impressions, Unset) else paid_impressions,
+            paid_engagements=None if isinstance(paid_engagements, Unset) else paid_engagements,
+            paid_engagement_rate=None
+            if isinstance(paid_engagement_rate, Unset)
+            else paid_engagement_rate,
+            paid_reach=None if isinstance(paid_reach, Unset) else paid_reach,
+            paid_views=None if isinstance(paid_views, Unset) else paid_views,
+        )
+        time_series_metrics._null_fields = frozenset(
+            name
+            for key, name in cls._API_NAMES.items()
+            if key in src_dict and src_dict[key] is None
         )
 
         additional_properties = {}
@@ -456,13 +597,25 @@ class TimeSeriesMetrics:
         return list(self.additional_properties.keys())
 
     def __getitem__(self, key: str) -> float | None:
+        """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
+        if key in self._API_NAMES:
+            return cast(float | None, getattr(self, self._API_NAMES[key]))
         return self.additional_properties[key]
 
     def __setitem__(self, key: str, value: float | None) -> None:
-        self.additional_properties[key] = value
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], value)
+        else:
+            self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], None)
+            self._null_fields = self._null_fields - {self._API_NAMES[key]}
+        else:
+            del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
+        if key in self._API_NAMES:
+            return self.is_set(key)
         return key in self.additional_properties

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Literal,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -21,11 +29,30 @@ T = TypeVar("T", bound="TimeSeriesResponse")
 @_attrs_define
 class TimeSeriesResponse:
     data: list[TimeSeriesBucket]
-    pagination: Pagination | Unset = UNSET
-    next_cursor: None | str | Unset = UNSET
+    pagination: Pagination | None = None
+    next_cursor: None | str = None
     """ Opaque cursor of the next page, `null` on the last page. Only cursor-paging deployments send a non-null
     value. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _null_fields: frozenset[str] = _attrs_field(init=False, factory=frozenset, repr=False, eq=False)
+    """ Fields the server sent as an explicit null (rather than leaving out). """
+
+    _API_NAMES: ClassVar[dict[str, str]] = {
+        "data": "data",
+        "pagination": "pagination",
+        "nextCursor": "next_cursor",
+    }
+
+    @property
+    def fields_set(self) -> frozenset[str]:
+        """The fields that hold a value or that the server sent as null; a field it left out is not here."""
+        return self._null_fields | {
+            name for name in self._API_NAMES.values() if getattr(self, name) is not None
+        }
+
+    def is_set(self, name: str) -> bool:
+        """Whether the field (attribute name or API name) holds a value or was sent as null."""
+        return self._API_NAMES.get(name, name) in self.fields_set
 
     def to_dict(self) -> dict[str, Any]:
         data = []
@@ -33,15 +60,21 @@ class TimeSeriesResponse:
             data_item = data_item_data.to_dict()
             data.append(data_item)
 
+        _pagination: Pagination | Unset = UNSET if self.pagination is None else self.pagination
         pagination: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.pagination, Unset):
-            pagination = self.pagination.to_dict()
+        if not isinstance(_pagination, Unset):
+            pagination = _pagination.to_dict()
 
+        _next_cursor: None | str | Unset = (
+            self.next_cursor
+            if self.next_cursor is not None or "next_cursor" in self._null_fields
+            else UNSET
+        )
         next_cursor: None | str | Unset
-        if isinstance(self.next_cursor, Unset):
+        if isinstance(_next_cursor, Unset):
             next_cursor = UNSET
         else:
-            next_cursor = self.next_cursor
+            next_cursor = _next_cursor
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -88,8 +121,13 @@ class TimeSeriesResponse:
 
         time_series_response = cls(
             data=data,
-            pagination=pagination,
-            next_cursor=next_cursor,
+            pagination=None if isinstance(pagination, Unset) else pagination,
+            next_cursor=None if isinstance(next_cursor, Unset) else next_cursor,
+        )
+        time_series_response._null_fields = frozenset(
+            name
+            for key, name in cls._API_NAMES.items()
+            if key in src_dict and src_dict[key] is None
         )
 
         time_series_response.additional_properties = d
@@ -99,14 +137,34 @@ class TimeSeriesResponse:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
+    @overload
+    def __getitem__(self, key: Literal["data"]) -> list[TimeSeriesBucket]: ...
+    @overload
+    def __getitem__(self, key: Literal["pagination"]) -> Pagination | None: ...
+    @overload
+    def __getitem__(self, key: Literal["nextCursor"]) -> None | str: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
     def __getitem__(self, key: str) -> Any:
+        """A field by its API name (None when not sent), else an extra property (KeyError if absent)."""
+        if key in self._API_NAMES:
+            return cast(Any, getattr(self, self._API_NAMES[key]))
         return self.additional_properties[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], value)
+        else:
+            self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
+        if key in self._API_NAMES:
+            setattr(self, self._API_NAMES[key], None)
+            self._null_fields = self._null_fields - {self._API_NAMES[key]}
+        else:
+            del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
+        if key in self._API_NAMES:
+            return self.is_set(key)
         return key in self.additional_properties
