@@ -1,6 +1,6 @@
 """``Client`` and ``AsyncClient``: configuration, the pooled httpx client, and sending.
 
-Each client owns one httpx client whose auth is :class:`BearerAuth` and whose every route
+Each client owns one httpx client whose auth is ``BearerAuth`` and whose every route
 goes through the retrying, rate-budgeted transport: around httpx's default (TLS verification
 on, proxies from the environment or ``proxy=``), the user's ``transport=``, or the user's own
 ``http_client=`` (see ``_http``).
@@ -164,7 +164,7 @@ def _jwt_of(response: httpx.Response) -> str:
 class Client(_BaseClient):
     """The synchronous client of the Later Influence Reporting API v2.
 
-    Use it as a context manager (``with Client() as client:``), or call :meth:`close` when
+    Use it as a context manager (``with Client() as client:``), or call ``close`` when
     done. One client is safe to share between threads: the token, the connection pool and
     the rate budget are shared.
 
@@ -177,7 +177,7 @@ class Client(_BaseClient):
 
     Every argument is optional and keyword-only; the environment fills the gaps. Arguments
     are checked here, before anything is sent: a missing credential, a bad base URL or an
-    out-of-range number raises :class:`ConfigurationError`.
+    out-of-range number raises ``ConfigurationError``.
 
     Args:
         client_id: The OAuth client ID. Default: the ``LATER_REPORTING_CLIENT_ID``
@@ -202,7 +202,7 @@ class Client(_BaseClient):
             client; the server's ``X-Ratelimit-*`` headers replace it when they arrive.
             Default ``120`` (the API's limit); ``None`` turns the budget off.
         on_drift: What to do when ``totalItems`` changes during one walk: ``"raise"``
-            (default, :class:`DriftError`) or ``"warn"`` (a ``RuntimeWarning``).
+            (default, ``DriftError``) or ``"warn"`` (a ``RuntimeWarning``).
         transport: An httpx transport to send through (``httpx.BaseTransport``), e.g.
             ``httpx.MockTransport`` in tests; retries and the rate budget still apply. The
             environment's proxies are then ignored, as in httpx. Default ``None``.
@@ -303,7 +303,7 @@ class Client(_BaseClient):
 
     def close(self) -> None:
         """Close the connection pool (not an ``http_client`` you passed); later calls raise
-        :class:`ClientClosedError`."""
+        ``ClientClosedError``."""
         self._http.close()
 
     def __enter__(self) -> Client:
@@ -316,17 +316,17 @@ class Client(_BaseClient):
         exc: BaseException | None,
         tb: types.TracebackType | None,
     ) -> None:
-        """Close the client (see :meth:`close`)."""
+        """Close the client (see ``close``)."""
         self.close()
 
 
 class AsyncClient(_BaseClient):
     """The asynchronous client of the Later Influence Reporting API v2.
 
-    Use it with ``async with AsyncClient() as client:``, or await :meth:`aclose` when done.
+    Use it with ``async with AsyncClient() as client:``, or await ``aclose`` when done.
     One client is safe to share between tasks of one event loop: the token, the connection
     pool and the rate budget are shared. Paginated methods return an
-    :class:`AsyncPaginator` (``async for``); the others are awaited.
+    ``AsyncPaginator`` (``async for``); the others are awaited.
 
     Example:
         ```python
@@ -337,7 +337,7 @@ class AsyncClient(_BaseClient):
 
     Every argument is optional and keyword-only; the environment fills the gaps. Arguments
     are checked here, before anything is sent: a missing credential, a bad base URL or an
-    out-of-range number raises :class:`ConfigurationError`.
+    out-of-range number raises ``ConfigurationError``.
 
     Args:
         client_id: The OAuth client ID. Default: the ``LATER_REPORTING_CLIENT_ID``
@@ -362,7 +362,7 @@ class AsyncClient(_BaseClient):
             client; the server's ``X-Ratelimit-*`` headers replace it when they arrive.
             Default ``120`` (the API's limit); ``None`` turns the budget off.
         on_drift: What to do when ``totalItems`` changes during one walk: ``"raise"``
-            (default, :class:`DriftError`) or ``"warn"`` (a ``RuntimeWarning``).
+            (default, ``DriftError``) or ``"warn"`` (a ``RuntimeWarning``).
         transport: An httpx transport to send through (``httpx.AsyncBaseTransport``), e.g.
             ``httpx.MockTransport`` in tests; retries and the rate budget still apply. The
             environment's proxies are then ignored, as in httpx. Default ``None``.
@@ -465,7 +465,7 @@ class AsyncClient(_BaseClient):
 
     async def aclose(self) -> None:
         """Close the connection pool (not an ``http_client`` you passed); later calls raise
-        :class:`ClientClosedError`."""
+        ``ClientClosedError``."""
         await self._http.aclose()
 
     async def __aenter__(self) -> AsyncClient:
@@ -478,5 +478,5 @@ class AsyncClient(_BaseClient):
         exc: BaseException | None,
         tb: types.TracebackType | None,
     ) -> None:
-        """Close the client (see :meth:`aclose`)."""
+        """Close the client (see ``aclose``)."""
         await self.aclose()

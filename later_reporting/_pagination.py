@@ -300,12 +300,12 @@ class Paginator(Generic[T]):
     time (the client's setting) and come out in order. A server that pages by cursor
     (``nextCursor``) is followed page by page. Past the server's 500-page cap, a post query
     by post date is split into date ranges and merged in order; other queries raise
-    :class:`QueryTooLargeError`.
+    ``QueryTooLargeError``.
 
     A walk never ends normally with rows missing: a short page before the last, a row count
     other than ``totalItems``, a page repeating an earlier one or a repeating ``nextCursor``
-    raise :class:`IncompleteResultError`; ``totalItems`` changing mid-walk raises
-    :class:`DriftError` (or warns, with the client's ``on_drift="warn"``). ``max_items``
+    raise ``IncompleteResultError``; ``totalItems`` changing mid-walk raises
+    ``DriftError`` (or warns, with the client's ``on_drift="warn"``). ``max_items``
     (an argument of each list method) stops the walk after that many rows.
 
     Each iteration (of rows, ``pages()`` or ``dicts()``) walks the result again from page 1.
@@ -351,7 +351,7 @@ class Paginator(Generic[T]):
         """Rows as the JSON dicts the server sent, without model parsing: the fast path.
 
         The same walk and the same checks as iterating the paginator (a body that breaks
-        the schema raises :class:`UnexpectedResponseError`); keys are the API's camelCase
+        the schema raises ``UnexpectedResponseError``); keys are the API's camelCase
         names, and fields the spec does not name yet are kept.
         """
         return self._rows(typed=False)
@@ -361,7 +361,7 @@ class Paginator(Generic[T]):
         return list(self)
 
     def pages(self) -> Iterator[Page[T]]:
-        """Every page, in order, each a :class:`Page` of typed rows with the totals."""
+        """Every page, in order, each a ``Page`` of typed rows with the totals."""
         return self._pages(typed=True)
 
     def _rows(self, typed: bool) -> Generator[Any, None, None]:
@@ -452,12 +452,12 @@ class AsyncPaginator(Generic[T]):
     time (the client's setting) and come out in order. A server that pages by cursor
     (``nextCursor``) is followed page by page. Past the server's 500-page cap, a post query
     by post date is split into date ranges and merged in order; other queries raise
-    :class:`QueryTooLargeError`.
+    ``QueryTooLargeError``.
 
     A walk never ends normally with rows missing: a short page before the last, a row count
     other than ``totalItems``, a page repeating an earlier one or a repeating ``nextCursor``
-    raise :class:`IncompleteResultError`; ``totalItems`` changing mid-walk raises
-    :class:`DriftError` (or warns, with the client's ``on_drift="warn"``). ``max_items``
+    raise ``IncompleteResultError``; ``totalItems`` changing mid-walk raises
+    ``DriftError`` (or warns, with the client's ``on_drift="warn"``). ``max_items``
     (an argument of each list method) stops the walk after that many rows.
 
     Each iteration (of rows, ``pages()`` or ``dicts()``) walks the result again from page 1.
@@ -502,7 +502,7 @@ class AsyncPaginator(Generic[T]):
         """Rows as the JSON dicts the server sent, without model parsing: the fast path.
 
         The same walk and the same checks as iterating the paginator (a body that breaks
-        the schema raises :class:`UnexpectedResponseError`); keys are the API's camelCase
+        the schema raises ``UnexpectedResponseError``); keys are the API's camelCase
         names, and fields the spec does not name yet are kept.
         """
         return self._rows(typed=False)
@@ -512,7 +512,7 @@ class AsyncPaginator(Generic[T]):
         return [row async for row in self]
 
     def pages(self) -> AsyncIterator[Page[T]]:
-        """Every page, in order, each a :class:`Page` of typed rows with the totals."""
+        """Every page, in order, each a ``Page`` of typed rows with the totals."""
         return self._pages(typed=True)
 
     async def _rows(self, typed: bool) -> AsyncGenerator[Any, None]:

@@ -25,7 +25,7 @@ __all__ = ["no_backoff", "set_backoff"]
 def set_backoff(enabled: bool) -> None:
     """Turn retry and rate-budget sleeps on or off for the whole process.
 
-    Prefer :func:`no_backoff`, which restores the previous setting.
+    Prefer ``no_backoff``, which restores the previous setting.
 
     Args:
         enabled: ``False`` makes every wait return at once (the decisions to retry, and the

@@ -2,11 +2,13 @@
 
 It serves the whole contract of ``openapi/later-reporting-v2.yaml`` from a deterministic
 synthetic dataset, with documented demo credentials, signed JWTs, rate limiting and fault
-injection. Use it as the demo's backend, as the contract suite's peer, or in your own tests::
+injection. Use it as the demo's backend, as the contract suite's peer, or in your own tests:
 
-    from later_reporting.sandbox import serve_in_thread, SandboxConfig
-    with serve_in_thread(SandboxConfig(rate_limit=None)) as base_url:
-        ...  # Client(base_url=base_url, client_id="demo-client", client_secret="demo-secret")
+```python
+from later_reporting.sandbox import serve_in_thread, SandboxConfig
+with serve_in_thread(SandboxConfig(rate_limit=None)) as base_url:
+    ...  # Client(base_url=base_url, client_id="demo-client", client_secret="demo-secret")
+```
 
 Demo clients: ``demo-client``/``demo-secret`` (instances ``instance_abc`` and
 ``instance_def``), ``disabled-client``/``disabled-secret``, ``empty-client``/``empty-secret``
@@ -67,8 +69,8 @@ def serve_in_thread(
         ```
 
     Args:
-        config: A :class:`SandboxConfig` (a new app is built from it), an app already built
-            by :func:`create_app` (to inspect its counters), or ``None`` for the defaults.
+        config: A ``SandboxConfig`` (a new app is built from it), an app already built
+            by ``create_app`` (to inspect its counters), or ``None`` for the defaults.
         host: The address to listen on. Default ``127.0.0.1``.
         port: The port; ``0`` (default) picks a free one.
 

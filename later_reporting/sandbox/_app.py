@@ -46,8 +46,8 @@ class SandboxConfig:
         rate_limit_window: Seconds of the fixed rate-limit window. Default ``60``.
         cursor_paging: Page with ``limit`` / ``nextCursor`` and no totals instead of page
             numbers with totals. Default ``False``.
-        faults: What goes wrong, and how often (:class:`Faults`). Default: nothing.
-        clients: The OAuth clients (:class:`SandboxClient`). Default: ``demo-client`` /
+        faults: What goes wrong, and how often (``Faults``). Default: nothing.
+        clients: The OAuth clients (``SandboxClient``). Default: ``demo-client`` /
             ``demo-secret`` and the others listed in the module's docstring.
         compress: Gzip responses when the client asks (``Accept-Encoding``). Default ``True``.
         date_basis_spelling: The ``dateBasis`` values accepted: ``"post_date"`` (default,
@@ -119,7 +119,7 @@ Handler = Callable[[Request, SandboxClient], Awaitable[dict[str, Any]]]
 
 class SandboxApp:
     """A faithful local implementation of the Later Influence Reporting API v2, as an ASGI
-    application (build it with :func:`create_app`).
+    application (build it with ``create_app``).
 
     Args:
         config: How it behaves; ``None`` for ``SandboxConfig()``.
