@@ -1,4 +1,4 @@
-"""Developer sessions. `nox` alone runs what CI runs: lint, typecheck, drift, spec, tests.
+"""Developer sessions. `nox` alone runs what CI runs: lint, typecheck, drift, spec, tests, docs.
 
 Every session installs from uv.lock (`uv sync --frozen`) into its own virtualenv.
 """
@@ -12,7 +12,7 @@ import sys
 import nox
 
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "typecheck", "drift", "spec", "tests"]
+nox.options.sessions = ["lint", "typecheck", "drift", "spec", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
@@ -151,3 +151,11 @@ def mutants(session: nox.Session) -> None:
         session.error("name modules, e.g. `nox -s mutants -- retry config` (`-- --list` lists)")
     sync(session, "--no-default-groups", "--group", "mutation")
     session.run("python", "scripts/mutants.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The user guide and API reference into site/ (`mkdocs build --strict`: a broken
+    reference, link or included README section fails). Needs no network at build time."""
+    sync(session, "--no-default-groups", "--group", "docs")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})

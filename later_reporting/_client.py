@@ -1,6 +1,6 @@
 """``Client`` and ``AsyncClient``: configuration, the pooled httpx client, and sending.
 
-Each client owns one httpx client whose auth is :class:`BearerAuth` and whose every route
+Each client owns one httpx client whose auth is ``BearerAuth`` and whose every route
 goes through the retrying, rate-budgeted transport: around httpx's default (TLS verification
 on, proxies from the environment or ``proxy=``), the user's ``transport=``, or the user's own
 ``http_client=`` (see ``_http``).
@@ -114,6 +114,7 @@ class _BaseClient:
 
     @property
     def base_url(self) -> str:
+        """The API root this client sends to (``https://host``, without ``/v2``)."""
         return self._settings.base_url
 
     @property
@@ -161,7 +162,68 @@ def _jwt_of(response: httpx.Response) -> str:
 
 
 class Client(_BaseClient):
-    """The synchronous client. Use it as a context manager, or call :meth:`close`."""
+    """The synchronous client of the Later Influence Reporting API v2.
+
+    Use it as a context manager (``with Client() as client:``), or call ``close`` when
+    done. One client is safe to share between threads: the token, the connection pool and
+    the rate budget are shared.
+
+    Example:
+        ```python
+        with Client() as client:  # credentials from the environment
+            for instance_id in client.instances.list():
+                print(instance_id)
+        ```
+
+    Every argument is optional and keyword-only; the environment fills the gaps. Arguments
+    are checked here, before anything is sent: a missing credential, a bad base URL or an
+    out-of-range number raises ``ConfigurationError``.
+
+    Args:
+        client_id: The OAuth client ID. Default: the ``LATER_REPORTING_CLIENT_ID``
+            environment variable; one of the two is required.
+        client_secret: The OAuth client secret. Default: the
+            ``LATER_REPORTING_CLIENT_SECRET`` environment variable; one of the two is
+            required. It never appears in a repr, a log line or an error.
+        base_url: The API root. Default: the ``LATER_REPORTING_BASE_URL`` environment
+            variable, else ``https://reporting.api.later.com``. Must be ``https://``
+            (``http://`` only for loopback hosts such as the sandbox) and carry no user name
+            or password; a trailing ``/v2`` is dropped.
+        timeout: Seconds per request (default ``30.0``, with a connect timeout of
+            ``min(10, timeout)``), or an ``httpx.Timeout`` for each phase (connect, read,
+            write, pool). The number is also the total deadline of one attempt: a body that
+            drips past it is a timeout. Each method's ``timeout=`` overrides it per call.
+        max_retries: Retries of a failed GET (429, 5xx, timeouts, dropped connections), with
+            capped exponential backoff and ``Retry-After`` honoured. Default ``2``; ``0``
+            turns retries off. (The command line also reads ``LATER_REPORTING_MAX_RETRIES``.)
+        concurrency: Pages fetched at once once the first page gave the totals, ``1`` to
+            ``64``. Default ``4``.
+        rate_limit: Requests per minute, one budget shared by every thread and task of this
+            client; the server's ``X-Ratelimit-*`` headers replace it when they arrive.
+            Default ``120`` (the API's limit); ``None`` turns the budget off.
+        on_drift: What to do when ``totalItems`` changes during one walk: ``"raise"``
+            (default, ``DriftError``) or ``"warn"`` (a ``RuntimeWarning``).
+        transport: An httpx transport to send through (``httpx.BaseTransport``), e.g.
+            ``httpx.MockTransport`` in tests; retries and the rate budget still apply. The
+            environment's proxies are then ignored, as in httpx. Default ``None``.
+        proxy: One proxy for every request (``"http://proxy:3128"``, an ``httpx.URL`` or
+            ``httpx.Proxy``). Default ``None``: ``HTTP_PROXY``, ``HTTPS_PROXY``,
+            ``ALL_PROXY`` and ``NO_PROXY`` are honoured as httpx honours them.
+        http_client: Your own ``httpx.Client`` (CA bundles, mounts, event hooks): each attempt
+            is sent through it, with the SDK's auth, retries, rate budget and timeouts
+            around it. The SDK never closes it. Default ``None``.
+
+    Pass at most one of ``transport``, ``proxy`` and ``http_client``.
+
+    Attributes:
+        instances: ``/v2/instances``: the instance ids, the summary and its time series.
+        campaigns: ``/v2/campaigns`` and campaign performance.
+        platforms: Platform performance and return on investment.
+        creators: Creator performance.
+        posts: Post performance.
+        on_drift: The drift policy given to the constructor.
+        concurrency: The number of pages fetched at once.
+    """
 
     def __init__(
         self,
@@ -203,7 +265,14 @@ class Client(_BaseClient):
         self.posts = Posts(self)
 
     def authenticate(self) -> float | None:
-        """Fetch a token now (checks the credentials); returns its expiry if known."""
+        """Fetch a token now, to check the credentials early.
+
+        Returns:
+            When the token expires (epoch seconds), if the server said; never the token.
+
+        Raises:
+            AuthenticationError: The credentials were refused (a subclass names why).
+        """
         return self._tokens.get(self._fetch_token).expires_at
 
     def _fetch_token(self) -> str:
@@ -233,9 +302,12 @@ class Client(_BaseClient):
         return _seam.json_of(answer)
 
     def close(self) -> None:
+        """Close the connection pool (not an ``http_client`` you passed); later calls raise
+        ``ClientClosedError``."""
         self._http.close()
 
     def __enter__(self) -> Client:
+        """Return the client itself; the block's end closes it."""
         return self
 
     def __exit__(
@@ -244,11 +316,74 @@ class Client(_BaseClient):
         exc: BaseException | None,
         tb: types.TracebackType | None,
     ) -> None:
+        """Close the client (see ``close``)."""
         self.close()
 
 
 class AsyncClient(_BaseClient):
-    """The asynchronous client. Use it with ``async with``, or await :meth:`aclose`."""
+    """The asynchronous client of the Later Influence Reporting API v2.
+
+    Use it with ``async with AsyncClient() as client:``, or await ``aclose`` when done.
+    One client is safe to share between tasks of one event loop: the token, the connection
+    pool and the rate budget are shared. Paginated methods return an
+    ``AsyncPaginator`` (``async for``); the others are awaited.
+
+    Example:
+        ```python
+        async with AsyncClient() as client:
+            async for row in client.creators.performance(start="2025-01-01", end="2025-01-31"):
+                print(row.creator.full_name)
+        ```
+
+    Every argument is optional and keyword-only; the environment fills the gaps. Arguments
+    are checked here, before anything is sent: a missing credential, a bad base URL or an
+    out-of-range number raises ``ConfigurationError``.
+
+    Args:
+        client_id: The OAuth client ID. Default: the ``LATER_REPORTING_CLIENT_ID``
+            environment variable; one of the two is required.
+        client_secret: The OAuth client secret. Default: the
+            ``LATER_REPORTING_CLIENT_SECRET`` environment variable; one of the two is
+            required. It never appears in a repr, a log line or an error.
+        base_url: The API root. Default: the ``LATER_REPORTING_BASE_URL`` environment
+            variable, else ``https://reporting.api.later.com``. Must be ``https://``
+            (``http://`` only for loopback hosts such as the sandbox) and carry no user name
+            or password; a trailing ``/v2`` is dropped.
+        timeout: Seconds per request (default ``30.0``, with a connect timeout of
+            ``min(10, timeout)``), or an ``httpx.Timeout`` for each phase (connect, read,
+            write, pool). The number is also the total deadline of one attempt: a body that
+            drips past it is a timeout. Each method's ``timeout=`` overrides it per call.
+        max_retries: Retries of a failed GET (429, 5xx, timeouts, dropped connections), with
+            capped exponential backoff and ``Retry-After`` honoured. Default ``2``; ``0``
+            turns retries off. (The command line also reads ``LATER_REPORTING_MAX_RETRIES``.)
+        concurrency: Pages fetched at once once the first page gave the totals, ``1`` to
+            ``64``. Default ``4``.
+        rate_limit: Requests per minute, one budget shared by every thread and task of this
+            client; the server's ``X-Ratelimit-*`` headers replace it when they arrive.
+            Default ``120`` (the API's limit); ``None`` turns the budget off.
+        on_drift: What to do when ``totalItems`` changes during one walk: ``"raise"``
+            (default, ``DriftError``) or ``"warn"`` (a ``RuntimeWarning``).
+        transport: An httpx transport to send through (``httpx.AsyncBaseTransport``), e.g.
+            ``httpx.MockTransport`` in tests; retries and the rate budget still apply. The
+            environment's proxies are then ignored, as in httpx. Default ``None``.
+        proxy: One proxy for every request (``"http://proxy:3128"``, an ``httpx.URL`` or
+            ``httpx.Proxy``). Default ``None``: ``HTTP_PROXY``, ``HTTPS_PROXY``,
+            ``ALL_PROXY`` and ``NO_PROXY`` are honoured as httpx honours them.
+        http_client: Your own ``httpx.AsyncClient`` (CA bundles, mounts, event hooks): each attempt
+            is sent through it, with the SDK's auth, retries, rate budget and timeouts
+            around it. The SDK never closes it. Default ``None``.
+
+    Pass at most one of ``transport``, ``proxy`` and ``http_client``.
+
+    Attributes:
+        instances: ``/v2/instances``: the instance ids, the summary and its time series.
+        campaigns: ``/v2/campaigns`` and campaign performance.
+        platforms: Platform performance and return on investment.
+        creators: Creator performance.
+        posts: Post performance.
+        on_drift: The drift policy given to the constructor.
+        concurrency: The number of pages fetched at once.
+    """
 
     def __init__(
         self,
@@ -290,7 +425,14 @@ class AsyncClient(_BaseClient):
         self.posts = AsyncPosts(self)
 
     async def authenticate(self) -> float | None:
-        """Fetch a token now (checks the credentials); returns its expiry if known."""
+        """Fetch a token now, to check the credentials early.
+
+        Returns:
+            When the token expires (epoch seconds), if the server said; never the token.
+
+        Raises:
+            AuthenticationError: The credentials were refused (a subclass names why).
+        """
         return (await self._tokens.get_async(self._fetch_token)).expires_at
 
     async def _fetch_token(self) -> str:
@@ -322,9 +464,12 @@ class AsyncClient(_BaseClient):
         return _seam.json_of(answer)
 
     async def aclose(self) -> None:
+        """Close the connection pool (not an ``http_client`` you passed); later calls raise
+        ``ClientClosedError``."""
         await self._http.aclose()
 
     async def __aenter__(self) -> AsyncClient:
+        """Return the client itself; the block's end closes it."""
         return self
 
     async def __aexit__(
@@ -333,4 +478,5 @@ class AsyncClient(_BaseClient):
         exc: BaseException | None,
         tb: types.TracebackType | None,
     ) -> None:
+        """Close the client (see ``aclose``)."""
         await self.aclose()

@@ -56,7 +56,12 @@ def _restore(cls: type[LaterReportingError], args: tuple[Any, ...]) -> LaterRepo
 
 
 class LaterReportingError(Exception):
-    """Base of every error raised by later-reporting."""
+    """Base of every error raised by later-reporting.
+
+    ``except LaterReportingError`` catches everything the SDK raises on purpose. Every
+    error pickles as the same class with the same fields (for multiprocessing and task
+    queues), and none carries a secret.
+    """
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuild without __init__ (whose arguments differ per class); the fields follow.
@@ -94,11 +99,29 @@ def scrubbed(response: httpx.Response) -> httpx.Response:
 
 
 class ConfigurationError(LaterReportingError, ValueError):
-    """The client's configuration cannot work (credentials, base URL, limits)."""
+    """The client's configuration cannot work (credentials, base URL, limits).
+
+    Raised by the ``Client`` / ``AsyncClient`` constructor, before anything is sent: no
+    client ID or secret (argument or environment), a base URL that is not ``https://`` (or
+    loopback ``http://``) or that carries a password, a timeout, ``max_retries``,
+    ``concurrency`` or ``rate_limit`` out of range, or more than one of ``transport``,
+    ``proxy`` and ``http_client``. Also a ``ValueError``.
+    """
 
 
 class ValidationError(LaterReportingError, ValueError):
-    """An argument is invalid; raised before any request is sent."""
+    """An argument of a call is invalid; raised before any request is sent.
+
+    The message names the parameter and what would be valid (``metrics: 'likez' is not
+    valid here; valid values are: ...``). Also a ``ValueError``.
+
+    Args:
+        parameter: The name of the offending argument (``"metrics"``, ``"end"``, ...).
+        message: What is wrong with it, and what would be valid.
+
+    Attributes:
+        parameter: The name of the offending argument.
+    """
 
     def __init__(self, parameter: str, message: str) -> None:
         super().__init__(f"{parameter}: {message}")
@@ -106,11 +129,20 @@ class ValidationError(LaterReportingError, ValueError):
 
 
 class QueryTooLargeError(ValidationError):
-    """The query needs more than the server's 500 pages and cannot be split safely."""
+    """The query needs more than the server's 500 pages and cannot be split safely.
+
+    Posts by post date are split by date range automatically; other reports (or a single
+    day still past the cap) raise this. Narrow the date range or the filters (instances,
+    campaigns, platforms). ``parameter`` is ``"query"``.
+    """
 
 
 class DriftError(LaterReportingError):
-    """The result changed while it was being read (``totalItems`` moved)."""
+    """The result changed while it was being read (``totalItems`` moved).
+
+    Rows may be duplicated or missing, so the walk stops; re-run the query. With the
+    client's ``on_drift="warn"`` a ``RuntimeWarning`` is issued instead and the walk goes on.
+    """
 
 
 class IncompleteResultError(LaterReportingError):
@@ -120,19 +152,43 @@ class IncompleteResultError(LaterReportingError):
 
 
 class ClientClosedError(LaterReportingError, RuntimeError):
-    """The client (or the ``http_client`` it was given) was closed before this call."""
+    """The client (or the ``http_client`` it was given) was closed before this call.
+
+    Create a new client, or make the calls inside its ``with`` block. Also a
+    ``RuntimeError``.
+    """
 
 
 class APIConnectionError(LaterReportingError):
-    """The request could not be completed: connection refused, reset or dropped."""
+    """The request could not be completed: connection refused, reset or dropped.
+
+    Raised after the retries (``max_retries``) are spent; GET requests are retried.
+    """
 
 
 class APITimeoutError(APIConnectionError):
-    """The request did not complete within its timeout."""
+    """The request did not complete within its timeout, after the retries.
+
+    The timeout is the client's ``timeout=`` or the call's; a body that keeps arriving past
+    it counts as a timeout too.
+    """
 
 
 class UnexpectedResponseError(LaterReportingError):
-    """The server answered with something that is not the documented response."""
+    """The server answered with something that is not the documented response.
+
+    Not JSON, the wrong content type, a body that breaks the schema (the message names the
+    operation and the field), a truncated or corrupt compressed body, an unasked-for
+    content coding, or a body past the 64 MiB cap.
+
+    Args:
+        message: What was wrong with the response.
+        response: The response, if there was one; kept as a copy without credentials.
+
+    Attributes:
+        response: That copy (its request has no ``Authorization`` header and no body), or
+            ``None``.
+    """
 
     def __init__(self, message: str, response: httpx.Response | None = None) -> None:
         super().__init__(message)
@@ -140,7 +196,26 @@ class UnexpectedResponseError(LaterReportingError):
 
 
 class APIError(LaterReportingError):
-    """An error response from the API, with every member of its problem body."""
+    """An error response from the API, with every member of its problem body.
+
+    The class is chosen from the problem ``type`` first (the ``ANL_`` codes), then the HTTP
+    status; catch a subclass for one case, or ``APIError`` for all. ``str(error)`` reads
+    ``HTTP 403 ANL_00403 Forbidden: ... (request id ...)``.
+
+    Args:
+        response: The error response.
+        problem: Its parsed problem+json body (``{}`` when it has none).
+
+    Attributes:
+        status_code: The HTTP status.
+        type: The problem ``type`` (``"ANL_00403"``), if any.
+        title: The problem ``title``, if any.
+        detail: The problem ``detail``, if any.
+        extensions: Every other member of the problem body (``validMetrics``, ...).
+        request_id: The server's request id (``X-Request-Id`` and similar headers), to quote
+            to support, if any.
+        response: A copy of the response without credentials (see ``LaterReportingError``).
+    """
 
     def __init__(self, response: httpx.Response, problem: dict[str, Any]) -> None:
         self.response = scrubbed(response)
@@ -169,7 +244,7 @@ class APIError(LaterReportingError):
 
 
 class BadRequestError(APIError):
-    """400: the query was rejected."""
+    """400: the query was rejected (see ``detail`` for why)."""
 
 
 class UnsupportedMetricError(BadRequestError):
@@ -177,6 +252,7 @@ class UnsupportedMetricError(BadRequestError):
 
     @property
     def valid_metrics(self) -> list[str]:
+        """The metrics valid for these filters (the problem's ``validMetrics``)."""
         return [str(m) for m in self.extensions.get("validMetrics") or []]
 
 
@@ -185,23 +261,30 @@ class InvalidSortPropertyError(BadRequestError):
 
     @property
     def valid_values(self) -> list[str]:
+        """The sort properties this operation accepts (the problem's ``validValues``)."""
         return [str(v) for v in self.extensions.get("validValues") or []]
 
 
 class AuthenticationError(APIError):
-    """401, or the token exchange failed."""
+    """401, or the token exchange failed.
+
+    A 401 on a report is first answered by fetching a new token and replaying the request
+    once; this is raised when that does not help, or when ``/oauth/token`` refuses the
+    credentials (a subclass says why, when the server does).
+    """
 
 
 class InvalidClientCredentials(AuthenticationError):
-    """The client ID or secret is wrong."""
+    """The client ID or secret is wrong (``INVALID_CLIENT_CREDENTIALS``)."""
 
 
 class ClientDisabled(AuthenticationError):
-    """The OAuth client has been disabled."""
+    """The OAuth client has been disabled (``CLIENT_DISABLED``); ask your Later account
+    team."""
 
 
 class NoAccessibleInstances(AuthenticationError):
-    """The OAuth client has no instance associations."""
+    """The OAuth client has no instance associations (``NO_ACCESSIBLE_INSTANCES``)."""
 
 
 class PermissionDeniedError(APIError):
@@ -213,7 +296,7 @@ class InstanceAccessDenied(PermissionDeniedError):
 
 
 class NotFoundError(APIError):
-    """404."""
+    """404: the resource does not exist (``ANL_00404``)."""
 
 
 class RateLimitedError(APIError):
@@ -221,11 +304,12 @@ class RateLimitedError(APIError):
 
     @property
     def retry_after(self) -> float | None:
+        """Seconds the server asked to wait (its ``Retry-After``), or ``None``."""
         return parse_retry_after(self.response.headers.get("retry-after"))
 
 
 class ServerError(APIError):
-    """5xx, after the retries."""
+    """5xx, after the retries (``max_retries``)."""
 
 
 BY_TYPE: dict[str, type[APIError]] = {

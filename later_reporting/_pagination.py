@@ -51,7 +51,19 @@ DriftPolicy = Literal["raise", "warn"]
 
 @dataclass
 class Page(Generic[T]):
-    """One page of results, with the totals the server reported (if any)."""
+    """One page of results, with the totals the server reported (if any).
+
+    Attributes:
+        items: The page's rows: typed models from ``pages()``, JSON dicts from a walk of
+            ``dicts()``.
+        number: The page number (1-based), or ``None`` for a page reached by cursor.
+        total_items: ``pagination.totalItems`` of this page, or ``None`` when the server
+            pages by cursor and sends no totals.
+        total_pages: ``pagination.totalPages``, or ``None`` likewise.
+        next_cursor: The server's ``nextCursor`` (cursor paging), or ``None`` on the last
+            page and on servers that page by number.
+        raw: The whole JSON body of the page, as the server sent it.
+    """
 
     items: list[T]
     number: int | None
@@ -281,7 +293,31 @@ def with_range(params: Params, start: dt.date, end: dt.date) -> Params:
 
 
 class Paginator(Generic[T]):
-    """Rows (``for row in ...``) and pages (``.pages()``) of a list operation."""
+    """Rows (``for row in paginator``) and pages (``paginator.pages()``) of a list operation.
+
+    Returned by every list operation; nothing is fetched until you iterate. Page 1 is
+    fetched first and gives the totals; later pages are then fetched ``concurrency`` at a
+    time (the client's setting) and come out in order. A server that pages by cursor
+    (``nextCursor``) is followed page by page. Past the server's 500-page cap, a post query
+    by post date is split into date ranges and merged in order; other queries raise
+    ``QueryTooLargeError``.
+
+    A walk never ends normally with rows missing: a short page before the last, a row count
+    other than ``totalItems``, a page repeating an earlier one or a repeating ``nextCursor``
+    raise ``IncompleteResultError``; ``totalItems`` changing mid-walk raises
+    ``DriftError`` (or warns, with the client's ``on_drift="warn"``). ``max_items``
+    (an argument of each list method) stops the walk after that many rows.
+
+    Each iteration (of rows, ``pages()`` or ``dicts()``) walks the result again from page 1.
+
+    Example:
+        ```python
+        posts = client.posts.performance(start="2025-01-01", end="2025-01-31", max_items=10)
+        for post in posts:
+            print(post.post_id, post.impressions)
+        print(posts.total_items)
+        ```
+    """
 
     def __init__(self, query: Query, fetch: FetchSync, concurrency: int) -> None:
         self._query = query
@@ -291,28 +327,41 @@ class Paginator(Generic[T]):
 
     @property
     def total_items(self) -> int | None:
+        """``totalItems`` from page 1; ``None`` until page 1 is fetched, or under cursor
+        paging (no totals)."""
         return self._first.total_items if self._first else None
 
     @property
     def total_pages(self) -> int | None:
+        """``totalPages`` from page 1; ``None`` until page 1 is fetched, or under cursor
+        paging."""
         return self._first.total_pages if self._first else None
 
     def first_page(self) -> Page[T]:
+        """Page 1, fetched once and kept (so ``total_items`` is known without a walk)."""
         if self._first is None:
             self._first = self._get(numbered(self._query.params, 1), 1, typed=True)
         return self._first
 
     def __iter__(self) -> Iterator[T]:
+        """Every row, typed, in order, across pages (up to ``max_items``)."""
         return self._rows(typed=True)
 
     def dicts(self) -> Generator[Any, None, None]:
-        """Rows as the JSON the server sent (no model parsing): the fast path for export."""
+        """Rows as the JSON dicts the server sent, without model parsing: the fast path.
+
+        The same walk and the same checks as iterating the paginator (a body that breaks
+        the schema raises ``UnexpectedResponseError``); keys are the API's camelCase
+        names, and fields the spec does not name yet are kept.
+        """
         return self._rows(typed=False)
 
     def to_list(self) -> list[T]:
+        """Every row, typed, in one list (mind the size: ``max_items`` bounds it)."""
         return list(self)
 
     def pages(self) -> Iterator[Page[T]]:
+        """Every page, in order, each a ``Page`` of typed rows with the totals."""
         return self._pages(typed=True)
 
     def _rows(self, typed: bool) -> Generator[Any, None, None]:
@@ -396,7 +445,30 @@ class Paginator(Generic[T]):
 
 
 class AsyncPaginator(Generic[T]):
-    """Rows (``async for row in ...``) and pages (``.pages()``) of a list operation."""
+    """Rows (``async for row in paginator``) and pages (``paginator.pages()``) of a list operation.
+
+    Returned by every list operation; nothing is fetched until you iterate. Page 1 is
+    fetched first and gives the totals; later pages are then fetched ``concurrency`` at a
+    time (the client's setting) and come out in order. A server that pages by cursor
+    (``nextCursor``) is followed page by page. Past the server's 500-page cap, a post query
+    by post date is split into date ranges and merged in order; other queries raise
+    ``QueryTooLargeError``.
+
+    A walk never ends normally with rows missing: a short page before the last, a row count
+    other than ``totalItems``, a page repeating an earlier one or a repeating ``nextCursor``
+    raise ``IncompleteResultError``; ``totalItems`` changing mid-walk raises
+    ``DriftError`` (or warns, with the client's ``on_drift="warn"``). ``max_items``
+    (an argument of each list method) stops the walk after that many rows.
+
+    Each iteration (of rows, ``pages()`` or ``dicts()``) walks the result again from page 1.
+
+    Example:
+        ```python
+        posts = client.posts.performance(start="2025-01-01", end="2025-01-31", max_items=10)
+        async for post in posts:
+            print(post.post_id, post.impressions)
+        ```
+    """
 
     def __init__(self, query: Query, fetch: FetchAsync, concurrency: int) -> None:
         self._query = query
@@ -406,28 +478,41 @@ class AsyncPaginator(Generic[T]):
 
     @property
     def total_items(self) -> int | None:
+        """``totalItems`` from page 1; ``None`` until page 1 is fetched, or under cursor
+        paging (no totals)."""
         return self._first.total_items if self._first else None
 
     @property
     def total_pages(self) -> int | None:
+        """``totalPages`` from page 1; ``None`` until page 1 is fetched, or under cursor
+        paging."""
         return self._first.total_pages if self._first else None
 
     async def first_page(self) -> Page[T]:
+        """Page 1, fetched once and kept (so ``total_items`` is known without a walk)."""
         if self._first is None:
             self._first = await self._get(numbered(self._query.params, 1), 1, typed=True)
         return self._first
 
     def __aiter__(self) -> AsyncIterator[T]:
+        """Every row, typed, in order, across pages (up to ``max_items``)."""
         return self._rows(typed=True)
 
     def dicts(self) -> AsyncGenerator[Any, None]:
-        """Rows as the JSON the server sent (no model parsing): the fast path for export."""
+        """Rows as the JSON dicts the server sent, without model parsing: the fast path.
+
+        The same walk and the same checks as iterating the paginator (a body that breaks
+        the schema raises ``UnexpectedResponseError``); keys are the API's camelCase
+        names, and fields the spec does not name yet are kept.
+        """
         return self._rows(typed=False)
 
     async def to_list(self) -> list[T]:
+        """Every row, typed, in one list (mind the size: ``max_items`` bounds it)."""
         return [row async for row in self]
 
     def pages(self) -> AsyncIterator[Page[T]]:
+        """Every page, in order, each a ``Page`` of typed rows with the totals."""
         return self._pages(typed=True)
 
     async def _rows(self, typed: bool) -> AsyncGenerator[Any, None]:

@@ -2,11 +2,13 @@
 
 It serves the whole contract of ``openapi/later-reporting-v2.yaml`` from a deterministic
 synthetic dataset, with documented demo credentials, signed JWTs, rate limiting and fault
-injection. Use it as the demo's backend, as the contract suite's peer, or in your own tests::
+injection. Use it as the demo's backend, as the contract suite's peer, or in your own tests:
 
-    from later_reporting.sandbox import serve_in_thread, SandboxConfig
-    with serve_in_thread(SandboxConfig(rate_limit=None)) as base_url:
-        ...  # Client(base_url=base_url, client_id="demo-client", client_secret="demo-secret")
+```python
+from later_reporting.sandbox import serve_in_thread, SandboxConfig
+with serve_in_thread(SandboxConfig(rate_limit=None)) as base_url:
+    ...  # Client(base_url=base_url, client_id="demo-client", client_secret="demo-secret")
+```
 
 Demo clients: ``demo-client``/``demo-secret`` (instances ``instance_abc`` and
 ``instance_def``), ``disabled-client``/``disabled-secret``, ``empty-client``/``empty-secret``
@@ -38,7 +40,15 @@ __all__ = [
 
 
 def create_app(config: SandboxConfig | None = None) -> SandboxApp:
-    """The sandbox as an ASGI application (for in-process tests or any ASGI server)."""
+    """The sandbox as an ASGI application (for in-process tests or any ASGI server).
+
+    Args:
+        config: How it behaves; ``None`` for ``SandboxConfig()`` (the documented API, 120
+            requests per minute per client address).
+
+    Returns:
+        The application; serve it with uvicorn, or pass it to ``httpx.ASGITransport``.
+    """
     return SandboxApp(config)
 
 
@@ -46,7 +56,30 @@ def create_app(config: SandboxConfig | None = None) -> SandboxApp:
 def serve_in_thread(
     config: SandboxConfig | SandboxApp | None = None, *, host: str = "127.0.0.1", port: int = 0
 ) -> Iterator[str]:
-    """Serve the sandbox with uvicorn on a loopback port in a daemon thread; yield its URL."""
+    """Serve the sandbox with uvicorn on a loopback port in a daemon thread; yield its URL.
+
+    The server stops when the block ends.
+
+    Example:
+        ```python
+        with serve_in_thread(SandboxConfig(rate_limit=None)) as base_url:
+            with Client(base_url=base_url, client_id="demo-client",
+                        client_secret="demo-secret") as client:
+                print(list(client.instances.list()))
+        ```
+
+    Args:
+        config: A ``SandboxConfig`` (a new app is built from it), an app already built
+            by ``create_app`` (to inspect its counters), or ``None`` for the defaults.
+        host: The address to listen on. Default ``127.0.0.1``.
+        port: The port; ``0`` (default) picks a free one.
+
+    Yields:
+        The base URL to give the client, e.g. ``http://127.0.0.1:54321``.
+
+    Raises:
+        RuntimeError: The server did not start within 10 seconds.
+    """
     import uvicorn
 
     app = config if isinstance(config, SandboxApp) else create_app(config)

@@ -35,7 +35,30 @@ COMPRESS_LEVEL = 1
 
 @dataclass(frozen=True)
 class SandboxConfig:
-    """How a sandbox behaves. Every field has a documented default."""
+    """How a sandbox behaves. Every field has a default; ``SandboxConfig()`` is the API as
+    documented, limited to 120 requests per minute per client address.
+
+    Attributes:
+        seed: Seed of the synthetic dataset (the same seed, the same data). Default ``7``.
+        posts: How many posts the dataset holds. Default ``110_000`` (2024-01-01 to
+            2026-06-30).
+        token_lifetime: Seconds a JWT lives (its ``exp``). Default ``3600.0``.
+        rate_limit: Requests per ``rate_limit_window`` per client address before a 429 with
+            ``Retry-After``. Default ``120``; ``None`` turns the limit off (tests, demos).
+        rate_limit_window: Seconds of the fixed rate-limit window. Default ``60``.
+        cursor_paging: Page with ``limit`` / ``nextCursor`` and no totals instead of page
+            numbers with totals. Default ``False``.
+        faults: What goes wrong, and how often (``Faults``). Default: nothing.
+        clients: The OAuth clients (``SandboxClient``). Default: ``demo-client`` /
+            ``demo-secret`` and the others listed in the module's docstring.
+        compress: Gzip responses when the client asks (``Accept-Encoding``). Default ``True``.
+        date_basis_spelling: The ``dateBasis`` values accepted: ``"post_date"`` (default,
+            with ``performance_date``) or ``"postDate"`` (with ``performanceDate``).
+        rate_limit_headers: Send ``X-Ratelimit-Limit`` / ``X-Ratelimit-Window`` on every
+            response. Default ``True``.
+        array_encodings: The array encodings accepted: ``"comma"`` (``a,b``), ``"repeat"``
+            (``k=a&k=b``), ``"brackets"`` (``k[]=a``). Default: all three.
+    """
 
     seed: int = 7
     posts: int = 110_000
@@ -98,7 +121,17 @@ Handler = Callable[[Request, SandboxClient], Awaitable[dict[str, Any]]]
 
 
 class SandboxApp:
-    """A faithful local implementation of the Later Influence Reporting API v2."""
+    """A faithful local implementation of the Later Influence Reporting API v2, as an ASGI
+    application (build it with ``create_app``).
+
+    Args:
+        config: How it behaves; ``None`` for ``SandboxConfig()``.
+
+    Attributes:
+        config: That configuration.
+        token_requests: How many ``/oauth/token`` requests it has answered (for tests).
+        report_requests: How many report requests it has answered (for tests).
+    """
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()

@@ -15,7 +15,14 @@ from later_reporting.sandbox._problems import Problem
 
 @dataclass(frozen=True)
 class SandboxClient:
-    """One OAuth client of the sandbox; the secrets are documented fakes."""
+    """One OAuth client of the sandbox; the secrets are documented fakes.
+
+    Attributes:
+        client_id: Its client ID.
+        client_secret: Its secret (never in its repr).
+        instances: The instance ids bound to it.
+        disabled: Whether the token endpoint refuses it with ``CLIENT_DISABLED``.
+    """
 
     client_id: str
     client_secret: str = field(repr=False)

@@ -12,6 +12,16 @@ class Faults:
     """What goes wrong, and how often, on report requests (and optionally on /oauth/token).
 
     Rates are shares of requests in ``[0, 1]``; the draws come from one seeded generator.
+
+    Attributes:
+        latency_ms: Added to every response, in milliseconds. Default ``0``.
+        jitter_ms: A random extra delay of up to this many milliseconds. Default ``0``.
+        error_rate: Share of requests answered 500. Default ``0``.
+        rate_limit_rate: Share of requests answered 429. Default ``0``.
+        retry_after_rate: Share of those 429s that carry ``Retry-After``. Default ``0.5``.
+        drop_rate: Share of requests whose connection is dropped. Default ``0``.
+        seed: Seed of the draws. Default ``0``.
+        on_token_endpoint: Whether ``/oauth/token`` gets faults too. Default ``False``.
     """
 
     latency_ms: float = 0.0
