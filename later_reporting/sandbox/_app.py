@@ -58,6 +58,9 @@ class SandboxConfig:
             response. Default ``True``.
         array_encodings: The array encodings accepted: ``"comma"`` (``a,b``), ``"repeat"``
             (``k=a&k=b``), ``"brackets"`` (``k[]=a``). Default: all three.
+        as_of: The sandbox's "today": posts published later do not exist yet, and metrics
+            accrue only up to this day, so recent posts grow as it advances. Default ``None``
+            (the dataset's last day).
     """
 
     seed: int = 7
