@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime as dt
+import threading
 import warnings
 from collections.abc import (
     AsyncGenerator,
@@ -23,10 +24,11 @@ from collections.abc import (
     Generator,
     Iterator,
 )
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
+from later_reporting import _retry
 from later_reporting._errors import DriftError, QueryTooLargeError
 from later_reporting._seam import UNSET
 
@@ -131,6 +133,32 @@ def with_range(params: Params, start: dt.date, end: dt.date) -> Params:
     return {**params, "start_date": start, "end_date": end}
 
 
+def fetch_in_thread(
+    abandon: threading.Event, get: Callable[..., Page[Any]], *args: Any
+) -> Future[Page[Any]]:
+    """Fetch one page in a daemon thread whose waits end when ``abandon`` is set.
+
+    Not a thread pool: a pool joins its threads on shutdown and at interpreter exit, so a
+    fetch sleeping through ``Retry-After`` or stuck on a stalled server would hold up
+    Ctrl-C. An abandoned fetch finishes (or fails) on its own; its result is dropped.
+    """
+    future: Future[Page[Any]] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            with _retry.abandoned_with(abandon):
+                page = get(*args)
+        except BaseException as error:
+            future.set_exception(error)
+        else:
+            future.set_result(page)
+
+    threading.Thread(target=run, name="later-reporting-page", daemon=True).start()
+    return future
+
+
 class Paginator(Generic[T]):
     """Rows (``for row in ...``) and pages (``.pages()``) of a list operation."""
 
@@ -223,25 +251,30 @@ class Paginator(Generic[T]):
                 yield page
             return
         numbers = iter(later_pages(first, query.page_size, query.max_items))
-        with ThreadPoolExecutor(self._concurrency, thread_name_prefix="later-reporting") as pool:
-            window: collections.deque[Future[Page[Any]]] = collections.deque()
+        abandon = threading.Event()
+        window: collections.deque[Future[Page[Any]]] = collections.deque()
+        try:
             for number in numbers:
-                window.append(pool.submit(self._get, numbered(params, number), number, typed))
+                window.append(
+                    fetch_in_thread(abandon, self._get, numbered(params, number), number, typed)
+                )
                 if len(window) >= self._concurrency:
                     break
-            try:
-                while window:
-                    page = window.popleft().result()
-                    upcoming = next(numbers, None)
-                    if upcoming is not None:
-                        window.append(
-                            pool.submit(self._get, numbered(params, upcoming), upcoming, typed)
+            while window:
+                page = window.popleft().result()
+                upcoming = next(numbers, None)
+                if upcoming is not None:
+                    window.append(
+                        fetch_in_thread(
+                            abandon, self._get, numbered(params, upcoming), upcoming, typed
                         )
-                    check_drift(first, page, query.on_drift)
-                    yield page
-            finally:
-                for future in window:
-                    future.cancel()
+                    )
+                check_drift(first, page, query.on_drift)
+                yield page
+        finally:
+            abandon.set()  # waits in running fetches end now; nothing joins them
+            for future in window:
+                future.cancel()
 
 
 class AsyncPaginator(Generic[T]):
