@@ -54,14 +54,15 @@ def should_retry(
     """Whether attempt number ``attempt`` (0-based) may be followed by another.
 
     GET requests retry on 429, 5xx, timeouts and connection errors. The token POST retries
-    only on 5xx and connection errors: never on a 4xx (wrong credentials stay wrong).
+    on 5xx, 429 and connection errors, never on another 4xx (wrong credentials stay wrong; a
+    429 says "later", and a token refresh can be the request that meets the rate limit).
     """
     if attempt >= max_retries:
         return False
     if method == "GET":
         return error is not None or status in RETRY_STATUSES
     if method == "POST" and path.endswith(TOKEN_PATH):
-        return error is not None or (status is not None and status >= 500)
+        return error is not None or status == 429 or (status is not None and status >= 500)
     return False
 
 

@@ -216,3 +216,31 @@ def test_a_retry_after_within_the_timeout_is_waited_and_announced(
     run()
     assert heard == [(4.0, "Retry-After")]
     assert len(server_calls) == 2
+
+
+def test_the_sandbox_counts_clock_aligned_windows_and_says_when_the_next_begins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from later_reporting.sandbox import _app
+    from later_reporting.sandbox._problems import Problem
+
+    now = SimpleNamespace(value=1_000.25)
+    monkeypatch.setattr(_app, "time", SimpleNamespace(time=lambda: now.value))
+    limiter = _app.RateLimiter(limit=2, window=60)
+    limiter.check("127.0.0.1")
+    limiter.check("127.0.0.1")
+    limiter.check("127.0.0.2")  # counted per client address
+    with pytest.raises(Problem) as info:
+        limiter.check("127.0.0.1")
+    assert info.value.status == 429
+    assert info.value.headers == {"Retry-After": "20"}  # 1020 is the next window (17 x 60)
+    now.value = 1_019.9
+    with pytest.raises(Problem) as info:
+        limiter.check("127.0.0.1")
+    assert info.value.headers == {"Retry-After": "1"}  # rounded up, never 0
+    now.value = 1_020.0
+    limiter.check("127.0.0.1")  # a new window: the whole limit again
+    limiter.check("127.0.0.1")
+    assert limiter.headers() == {"X-Ratelimit-Limit": "2", "X-Ratelimit-Window": "60"}

@@ -27,7 +27,8 @@ ERROR = httpx.ConnectError("refused")
         ("POST", "/oauth/token", None, ERROR, 0, True),
         ("POST", "/oauth/token", 401, None, 0, False),
         ("POST", "/oauth/token", 403, None, 0, False),
-        ("POST", "/oauth/token", 429, None, 0, False),  # never on a 4xx
+        ("POST", "/oauth/token", 429, None, 0, True),  # "later", unlike the other 4xx
+        ("POST", "/oauth/token", 400, None, 0, False),
         ("POST", "/v2/other", 500, None, 0, False),
     ],
 )
