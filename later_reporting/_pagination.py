@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime as dt
+import itertools
 import threading
 import warnings
 from collections.abc import (
@@ -131,6 +132,16 @@ def split_error(query: Query, first: Page[Any]) -> QueryTooLargeError:
 
 def with_range(params: Params, start: dt.date, end: dt.date) -> Params:
     return {**params, "start_date": start, "end_date": end}
+
+
+def next_numbers(
+    numbers: Iterator[int], window: collections.deque[Any], concurrency: int
+) -> list[int]:
+    """Page numbers to start now: ``concurrency`` fetches in flight, whatever their order,
+    and at most twice that many pages fetched ahead of the one the consumer waits for."""
+    running = sum(1 for f in window if not f.done())
+    room = min(concurrency - running, 2 * concurrency - len(window))
+    return list(itertools.islice(numbers, max(room, 0)))
 
 
 def fetch_in_thread(
@@ -251,24 +262,28 @@ class Paginator(Generic[T]):
                 yield page
             return
         numbers = iter(later_pages(first, query.page_size, query.max_items))
-        abandon = threading.Event()
+        abandon, finished = threading.Event(), threading.Event()
         window: collections.deque[Future[Page[Any]]] = collections.deque()
-        try:
-            for number in numbers:
-                window.append(
-                    fetch_in_thread(abandon, self._get, numbered(params, number), number, typed)
+
+        def top_up() -> None:
+            for number in next_numbers(numbers, window, self._concurrency):
+                future = fetch_in_thread(
+                    abandon, self._get, numbered(params, number), number, typed
                 )
-                if len(window) >= self._concurrency:
+                future.add_done_callback(lambda _: finished.set())
+                window.append(future)
+
+        try:
+            while True:
+                finished.clear()  # a fetch finishing from here on wakes the wait below
+                top_up()
+                if not window:
                     break
-            while window:
+                if not window[0].done():
+                    finished.wait()  # a later page finished first: top up, keep waiting
+                    continue
                 page = window.popleft().result()
-                upcoming = next(numbers, None)
-                if upcoming is not None:
-                    window.append(
-                        fetch_in_thread(
-                            abandon, self._get, numbered(params, upcoming), upcoming, typed
-                        )
-                    )
+                top_up()
                 check_drift(first, page, query.on_drift)
                 yield page
         finally:
@@ -376,20 +391,23 @@ class AsyncPaginator(Generic[T]):
             return
         numbers = iter(later_pages(first, query.page_size, query.max_items))
         window: collections.deque[asyncio.Task[Page[Any]]] = collections.deque()
-        for number in numbers:
-            window.append(asyncio.ensure_future(self._get(numbered(params, number), number, typed)))
-            if len(window) >= self._concurrency:
-                break
+
+        def top_up() -> None:
+            for number in next_numbers(numbers, window, self._concurrency):
+                window.append(
+                    asyncio.ensure_future(self._get(numbered(params, number), number, typed))
+                )
+
         try:
+            top_up()
             while window:
-                page = await window.popleft()
-                upcoming = next(numbers, None)
-                if upcoming is not None:
-                    window.append(
-                        asyncio.ensure_future(
-                            self._get(numbered(params, upcoming), upcoming, typed)
-                        )
-                    )
+                if not window[0].done():
+                    running = [t for t in window if not t.done()]
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    top_up()  # a later page finished first: keep `concurrency` in flight
+                    continue
+                page = window.popleft().result()
+                top_up()
                 check_drift(first, page, query.on_drift)
                 yield page
         finally:

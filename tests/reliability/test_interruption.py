@@ -75,9 +75,13 @@ loose so a busy machine does not fail the test, and still far below the waits in
 
 
 def interrupt_when_waiting(
-    proc: subprocess.Popen[bytes], server: StallingServer, signum: signal.Signals
+    proc: subprocess.Popen[bytes],
+    server: StallingServer,
+    signum: signal.Signals,
+    again: signal.Signals | None = None,
 ) -> float:
-    """Signal ``proc`` once its page workers are waiting; return seconds until it is gone."""
+    """Signal ``proc`` once its page workers are waiting (and ``again`` right after, as an
+    impatient user would); return seconds until it is gone."""
     deadline = time.monotonic() + 30
     while server.later_requests < 2:
         assert proc.poll() is None, proc.communicate()
@@ -86,6 +90,9 @@ def interrupt_when_waiting(
     time.sleep(0.5)  # the workers are inside their wait (sleep, backoff or read) now
     proc.send_signal(signum)
     signalled = time.monotonic()
+    if again is not None:
+        time.sleep(0.01)
+        proc.send_signal(again)
     try:
         proc.wait(timeout=GONE_WITHIN)
     except subprocess.TimeoutExpired:
@@ -96,16 +103,17 @@ def interrupt_when_waiting(
 
 
 @pytest.mark.parametrize(
-    ("behaviour", "signum"),
+    ("behaviour", "signum", "again"),
     [
-        pytest.param("retry-after", signal.SIGINT, id="retry-after-SIGINT"),
-        pytest.param("rate-limited", signal.SIGTERM, id="rate-limited-SIGTERM"),
-        pytest.param("backoff", signal.SIGINT, id="backoff-SIGINT"),
-        pytest.param("stall", signal.SIGTERM, id="stall-SIGTERM"),
+        pytest.param("retry-after", signal.SIGINT, None, id="retry-after-SIGINT"),
+        pytest.param("rate-limited", signal.SIGTERM, None, id="rate-limited-SIGTERM"),
+        pytest.param("backoff", signal.SIGINT, None, id="backoff-SIGINT"),
+        pytest.param("stall", signal.SIGTERM, None, id="stall-SIGTERM"),
+        pytest.param("stall", signal.SIGINT, signal.SIGINT, id="stall-SIGINT-twice"),
     ],
 )
 def test_cli_export_ends_at_once_while_later_pages_wait(
-    tmp_path: Path, behaviour: str, signum: signal.Signals
+    tmp_path: Path, behaviour: str, signum: signal.Signals, again: signal.Signals | None
 ) -> None:
     target = tmp_path / "posts.csv"
     target.write_bytes(PREVIOUS)
@@ -132,7 +140,7 @@ def test_cli_export_ends_at_once_while_later_pages_wait(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        elapsed = interrupt_when_waiting(proc, server, signum)
+        elapsed = interrupt_when_waiting(proc, server, signum, again)
         _, stderr = proc.communicate()
     print(f"{behaviour}: gone {elapsed:.2f} s after the signal")
     assert proc.returncode == 130, stderr.decode()
