@@ -412,4 +412,6 @@ class AsyncPaginator(Generic[T]):
                 yield page
         finally:
             for task in window:
+                if task.done() and not task.cancelled():
+                    task.exception()  # seen here, so asyncio does not log it as never retrieved
                 task.cancel()
