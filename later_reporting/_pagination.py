@@ -15,6 +15,7 @@ import asyncio
 import collections
 import datetime as dt
 import itertools
+import queue
 import threading
 import warnings
 from collections.abc import (
@@ -144,30 +145,47 @@ def next_numbers(
     return list(itertools.islice(numbers, max(room, 0)))
 
 
-def fetch_in_thread(
-    abandon: threading.Event, get: Callable[..., Page[Any]], *args: Any
-) -> Future[Page[Any]]:
-    """Fetch one page in a daemon thread whose waits end when ``abandon`` is set.
+class PageWorkers:
+    """Up to ``size`` daemon threads fetching pages for one walk.
 
-    Not a thread pool: a pool joins its threads on shutdown and at interpreter exit, so a
-    fetch sleeping through ``Retry-After`` or stuck on a stalled server would hold up
-    Ctrl-C. An abandoned fetch finishes (or fails) on its own; its result is dropped.
+    Not a ``ThreadPoolExecutor``: it joins its threads on shutdown and at interpreter exit,
+    so a fetch sleeping through ``Retry-After`` or stuck on a stalled server would hold up
+    Ctrl-C. :meth:`abandon` ends the waits of running fetches at once and lets the threads
+    go; nothing joins them, and a fetch that still finishes has its result dropped.
     """
-    future: Future[Page[Any]] = Future()
 
-    def run() -> None:
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            with _retry.abandoned_with(abandon):
-                page = get(*args)
-        except BaseException as error:
-            future.set_exception(error)
-        else:
-            future.set_result(page)
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.abandoned = threading.Event()
+        self._jobs: queue.SimpleQueue[
+            tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None
+        ]
+        self._jobs = queue.SimpleQueue()
+        self._threads = 0
 
-    threading.Thread(target=run, name="later-reporting-page", daemon=True).start()
-    return future
+    def submit(self, get: Callable[..., Page[Any]], *args: Any) -> Future[Page[Any]]:
+        future: Future[Page[Any]] = Future()
+        self._jobs.put((future, get, args))
+        if self._threads < self.size:
+            self._threads += 1
+            threading.Thread(target=self._work, name="later-reporting-page", daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        with _retry.abandoned_with(self.abandoned):
+            while (job := self._jobs.get()) is not None:
+                future, get, args = job
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    future.set_result(get(*args))
+                except BaseException as error:  # handed to the consumer via the future
+                    future.set_exception(error)
+
+    def abandon(self) -> None:
+        self.abandoned.set()
+        for _ in range(self._threads):
+            self._jobs.put(None)  # each idle or finishing thread ends
 
 
 class Paginator(Generic[T]):
@@ -262,14 +280,12 @@ class Paginator(Generic[T]):
                 yield page
             return
         numbers = iter(later_pages(first, query.page_size, query.max_items))
-        abandon, finished = threading.Event(), threading.Event()
+        workers, finished = PageWorkers(self._concurrency), threading.Event()
         window: collections.deque[Future[Page[Any]]] = collections.deque()
 
         def top_up() -> None:
             for number in next_numbers(numbers, window, self._concurrency):
-                future = fetch_in_thread(
-                    abandon, self._get, numbered(params, number), number, typed
-                )
+                future = workers.submit(self._get, numbered(params, number), number, typed)
                 future.add_done_callback(lambda _: finished.set())
                 window.append(future)
 
@@ -287,9 +303,9 @@ class Paginator(Generic[T]):
                 check_drift(first, page, query.on_drift)
                 yield page
         finally:
-            abandon.set()  # waits in running fetches end now; nothing joins them
             for future in window:
                 future.cancel()
+            workers.abandon()  # waits in running fetches end now; nothing joins them
 
 
 class AsyncPaginator(Generic[T]):
