@@ -32,7 +32,7 @@ PROBE_PATIENCE = 10.0
 """Seconds after which an unanswered probe no longer holds the other requests back."""
 POLL = 0.05
 """Seconds between looks at the budget while a probe is in flight."""
-ALIGN_MARGIN = 0.1
+ALIGN_MARGIN = 0.02
 """Seconds after a clock-aligned boundary that the budget resumes: a request landing a few
 milliseconds early (thread scheduling, the trip to the server) would count in the old window."""
 RATE_LIMIT = "rate limit"

@@ -17,6 +17,7 @@ import respx
 
 import later_reporting as lr
 from later_reporting import _retry, _waits
+from later_reporting._ratelimit import ALIGN_MARGIN
 from tests.unit.helpers import BASE, async_client, jwt, problem, sync_client, token_route
 
 OK = {
@@ -128,8 +129,8 @@ def test_one_429_teaches_the_phase_and_every_later_window_is_used_whole(
     calls(kind, server, clock, 8)  # 1 token + 8 pages = 9 requests
     # Window 1: 3 requests, then the probe's 429; then 3 requests in each window.
     assert server.statuses_per_window() == [[200, 200, 200, 429], [200, 200, 200], [200, 200, 200]]
-    assert heard == [(9.85, "Retry-After"), (10.0, "rate limit")]  # to each boundary, not past
-    assert clock.wall() == pytest.approx(1020.1)  # 0.1 s: the margin after a boundary
+    assert heard == [(round(9.75 + ALIGN_MARGIN, 2), "Retry-After"), (10.0, "rate limit")]
+    assert clock.wall() == pytest.approx(1020 + ALIGN_MARGIN)  # each boundary, not past it
 
 
 @KINDS

@@ -130,7 +130,7 @@ def test_a_retry_after_beyond_the_window_is_not_a_rollover() -> None:
     ("until_wall", "window", "whole", "expected"),
     [
         (1010.3, 10.0, True, 1010.0 + ALIGN_MARGIN),  # a boundary in the rounded-up second
-        (1010.05, 10.0, True, 1010.05),  # ... the margin never past Retry-After itself
+        (1010.01, 10.0, True, 1010.01),  # ... the margin never past Retry-After itself
         (1004.3, 10.0, True, 1004.3),  # none there: a server not aligned to the clock
         (1010.3, 10.0, False, 1010.3),  # a fractional Retry-After is exact already
         (1060.0, 60.0, True, 1060.0),  # exactly on the boundary
