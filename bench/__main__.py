@@ -1,17 +1,31 @@
-"""Run every benchmark, print the table, write bench/RESULTS.md (``nox -s bench``)."""
+"""Run the benchmarks, print their tables, update bench/RESULTS.md (``nox -s bench``).
+
+``nox -s bench -- ratelimit`` runs one module; RESULTS.md keeps one section per module, and a
+run replaces only the sections it measured.
+"""
 
 from __future__ import annotations
 
 import platform
+import re
 import sys
 import time
 from pathlib import Path
 
-from bench import export, soak, throughput, warehouse
+from bench import export, ratelimit, soak, throughput, warehouse
 from bench._common import Result
 
-MODULES = {"throughput": throughput, "export": export, "soak": soak}
-MODULES["warehouse"] = warehouse
+MODULES = {
+    "throughput": throughput,
+    "export": export,
+    "soak": soak,
+    "ratelimit": ratelimit,
+    "warehouse": warehouse,
+}
+HEADER = (
+    "# Benchmark results\n\nMeasured by `nox -s bench`. Each figure is measured beside its "
+    "baseline in the same run.\n"
+)
 
 
 def table(results: list[Result]) -> str:
@@ -27,21 +41,32 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def sections(text: str) -> dict[str, str]:
+    """The ``## module`` sections of RESULTS.md, by module name."""
+    parts = re.split(r"^## ", text, flags=re.MULTILINE)[1:]
+    return {part.split("\n", 1)[0].strip(): "## " + part.rstrip() + "\n" for part in parts}
+
+
 def main(names: list[str]) -> int:
     chosen = names or list(MODULES)
-    results: list[Result] = []
+    path = Path(__file__).with_name("RESULTS.md")
+    kept = sections(path.read_text(encoding="utf-8")) if path.exists() else {}
+    met = True
     for name in chosen:
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        results += MODULES[name].run()
-    text = table(results)
-    print(text)
-    header = (
-        f"# Benchmark results\n\nMeasured {time.strftime('%Y-%m-%d')} by `nox -s bench` on "
-        f"{platform.machine()}, Python {platform.python_version()}, "
-        f"2 cores. Each figure is measured beside its baseline in the same run.\n\n"
-    )
-    Path(__file__).with_name("RESULTS.md").write_text(header + text + "\n", encoding="utf-8")
-    return 0 if all(r.met for r in results) else 1
+        results = MODULES[name].run()
+        text = table(results)
+        print(text, flush=True)
+        kept[name] = (
+            f"## {name}\n\nMeasured {time.strftime('%Y-%m-%d')} on {platform.machine()}, "
+            f"Python {platform.python_version()}, 2 cores.\n\n{text}\n"
+        )
+        met = met and all(r.met for r in results)
+    ordered = [kept[n] for n in MODULES if n in kept] + [
+        v for n, v in kept.items() if n not in MODULES
+    ]
+    path.write_text(HEADER + "\n" + "\n".join(ordered), encoding="utf-8")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

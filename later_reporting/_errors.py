@@ -39,7 +39,11 @@ error pickles as the same class with the same fields (``__reduce__`` skips ``__i
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import json
+import math
+import time
 from typing import Any
 
 import httpx
@@ -334,14 +338,27 @@ BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
-def parse_retry_after(value: str | None) -> float | None:
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP-date.
+
+    A date in the past is 0; a negative, non-finite or unreadable value is ``None`` (no
+    advice). ``now`` (epoch seconds) is the moment a date is measured from.
+    """
     if value is None:
         return None
+    text = value.strip()
     try:
-        seconds = float(value)
+        seconds = float(text)
     except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # an HTTP-date is always GMT
+            when = when.replace(tzinfo=dt.UTC)
+        reference = time.time() if now is None else now
+        return max(when.timestamp() - reference, 0.0)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _str(value: object) -> str | None:

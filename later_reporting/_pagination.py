@@ -21,6 +21,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime as dt
+import itertools
+import queue
+import threading
 import warnings
 from collections.abc import (
     AsyncGenerator,
@@ -30,10 +33,11 @@ from collections.abc import (
     Generator,
     Iterator,
 )
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
+from later_reporting import _retry
 from later_reporting._errors import DriftError, IncompleteResultError, QueryTooLargeError
 from later_reporting._seam import UNSET
 
@@ -292,6 +296,59 @@ def with_range(params: Params, start: dt.date, end: dt.date) -> Params:
     return {**params, "start_date": start, "end_date": end}
 
 
+def next_numbers(
+    numbers: Iterator[int], window: collections.deque[Any], concurrency: int
+) -> list[int]:
+    """Page numbers to start now: ``concurrency`` fetches in flight, whatever their order,
+    and at most twice that many pages fetched ahead of the one the consumer waits for."""
+    running = sum(1 for f in window if not f.done())
+    room = min(concurrency - running, 2 * concurrency - len(window))
+    return list(itertools.islice(numbers, max(room, 0)))
+
+
+class PageWorkers:
+    """Up to ``size`` daemon threads fetching pages for one walk.
+
+    Not a ``ThreadPoolExecutor``: it joins its threads on shutdown and at interpreter exit,
+    so a fetch sleeping through ``Retry-After`` or stuck on a stalled server would hold up
+    Ctrl-C. :meth:`abandon` ends the waits of running fetches at once and lets the threads
+    go; nothing joins them, and a fetch that still finishes has its result dropped.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.abandoned = threading.Event()
+        self._jobs: queue.SimpleQueue[
+            tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None
+        ]
+        self._jobs = queue.SimpleQueue()
+        self._threads = 0
+
+    def submit(self, get: Callable[..., Page[Any]], *args: Any) -> Future[Page[Any]]:
+        future: Future[Page[Any]] = Future()
+        self._jobs.put((future, get, args))
+        if self._threads < self.size:
+            self._threads += 1
+            threading.Thread(target=self._work, name="later-reporting-page", daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        with _retry.abandoned_with(self.abandoned):
+            while (job := self._jobs.get()) is not None:
+                future, get, args = job
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    future.set_result(get(*args))
+                except BaseException as error:  # handed to the consumer via the future
+                    future.set_exception(error)
+
+    def abandon(self) -> None:
+        self.abandoned.set()
+        for _ in range(self._threads):
+            self._jobs.put(None)  # each idle or finishing thread ends
+
+
 class Paginator(Generic[T]):
     """Rows (``for row in paginator``) and pages (``paginator.pages()``) of a list operation.
 
@@ -422,25 +479,32 @@ class Paginator(Generic[T]):
             tally.finish()
             return
         numbers = iter(tally.numbers)
-        with ThreadPoolExecutor(self._concurrency, thread_name_prefix="later-reporting") as pool:
-            window: collections.deque[Future[Page[Any]]] = collections.deque()
-            for number in numbers:
-                window.append(pool.submit(self._get, numbered(params, number), number, typed))
-                if len(window) >= self._concurrency:
+        workers, finished = PageWorkers(self._concurrency), threading.Event()
+        window: collections.deque[Future[Page[Any]]] = collections.deque()
+
+        def top_up() -> None:
+            for number in next_numbers(numbers, window, self._concurrency):
+                future = workers.submit(self._get, numbered(params, number), number, typed)
+                future.add_done_callback(lambda _: finished.set())
+                window.append(future)
+
+        try:
+            while True:
+                finished.clear()  # a fetch finishing from here on wakes the wait below
+                top_up()
+                if not window:
                     break
-            try:
-                while window:
-                    page = window.popleft().result()
-                    upcoming = next(numbers, None)
-                    if upcoming is not None:
-                        window.append(
-                            pool.submit(self._get, numbered(params, upcoming), upcoming, typed)
-                        )
-                    tally.check(page)
-                    yield page
-            finally:
-                for future in window:
-                    future.cancel()
+                if not window[0].done():
+                    finished.wait()  # a later page finished first: top up, keep waiting
+                    continue
+                page = window.popleft().result()
+                top_up()
+                tally.check(page)
+                yield page
+        finally:
+            for future in window:
+                future.cancel()
+            workers.abandon()  # waits in running fetches end now; nothing joins them
         tally.finish()
 
 
@@ -578,23 +642,28 @@ class AsyncPaginator(Generic[T]):
             return
         numbers = iter(tally.numbers)
         window: collections.deque[asyncio.Task[Page[Any]]] = collections.deque()
-        for number in numbers:
-            window.append(asyncio.ensure_future(self._get(numbered(params, number), number, typed)))
-            if len(window) >= self._concurrency:
-                break
+
+        def top_up() -> None:
+            for number in next_numbers(numbers, window, self._concurrency):
+                window.append(
+                    asyncio.ensure_future(self._get(numbered(params, number), number, typed))
+                )
+
         try:
+            top_up()
             while window:
-                page = await window.popleft()
-                upcoming = next(numbers, None)
-                if upcoming is not None:
-                    window.append(
-                        asyncio.ensure_future(
-                            self._get(numbered(params, upcoming), upcoming, typed)
-                        )
-                    )
+                if not window[0].done():
+                    running = [t for t in window if not t.done()]
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    top_up()  # a later page finished first: keep `concurrency` in flight
+                    continue
+                page = window.popleft().result()
+                top_up()
                 tally.check(page)
                 yield page
         finally:
             for task in window:
+                if task.done() and not task.cancelled():
+                    task.exception()  # seen here, so asyncio does not log it as never retrieved
                 task.cancel()
         tally.finish()

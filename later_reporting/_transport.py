@@ -20,9 +20,10 @@ from later_reporting import _retry
 from later_reporting._compression import ACCEPT_ENCODING, BodyDecoder
 from later_reporting._errors import UnexpectedResponseError, parse_retry_after
 from later_reporting._logging import logger
-from later_reporting._ratelimit import RateBudget
+from later_reporting._ratelimit import RETRY_AFTER, RateBudget
 
 TOTAL_TIMEOUT = "later_reporting.total_timeout"
+BACKOFF = "backoff"
 
 
 @dataclass
@@ -114,35 +115,29 @@ class RetryTransport(httpx.BaseTransport):
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what _Body decodes
         attempt = 0
         while True:
-            self.budget.acquire()
+            probe = self.budget.acquire()
             started = time.monotonic()
             try:
                 response = self.inner.handle_request(request)
                 self._read(response, request)
             except httpx.TransportError as error:
+                self.budget.answered(None, None, probe)
                 _log(request, type(error).__name__, attempt, started)
                 if not _retry.should_retry(
                     request.method, request.url.path, None, error, attempt, self.policy.max_retries
                 ):
                     raise
-                _retry.sleep(_retry.retry_delay(attempt))
+                _retry.sleep(_retry.retry_delay(attempt), BACKOFF)
                 attempt += 1
                 continue
+            except BaseException:
+                self.budget.answered(None, None, probe)
+                raise
             _log(request, str(response.status_code), attempt, started)
-            self.budget.observe(
-                response.headers.get("x-ratelimit-limit"),
-                response.headers.get("x-ratelimit-window"),
-            )
-            if not _retry.should_retry(
-                request.method,
-                request.url.path,
-                response.status_code,
-                None,
-                attempt,
-                self.policy.max_retries,
-            ):
+            wait = next_wait(request, response, attempt, self.policy, self.budget, probe)
+            if wait is None:
                 return response
-            _retry.sleep(delay_for(response, attempt, self.budget))
+            _retry.sleep(*wait)
             attempt += 1
 
     def _read(self, response: httpx.Response, request: httpx.Request) -> None:
@@ -170,35 +165,29 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what _Body decodes
         attempt = 0
         while True:
-            await self.budget.acquire_async()
+            probe = await self.budget.acquire_async()
             started = time.monotonic()
             try:
                 response = await self.inner.handle_async_request(request)
                 await self._read(response, request)
             except httpx.TransportError as error:
+                self.budget.answered(None, None, probe)
                 _log(request, type(error).__name__, attempt, started)
                 if not _retry.should_retry(
                     request.method, request.url.path, None, error, attempt, self.policy.max_retries
                 ):
                     raise
-                await _retry.async_sleep(_retry.retry_delay(attempt))
+                await _retry.async_sleep(_retry.retry_delay(attempt), BACKOFF)
                 attempt += 1
                 continue
+            except BaseException:
+                self.budget.answered(None, None, probe)
+                raise
             _log(request, str(response.status_code), attempt, started)
-            self.budget.observe(
-                response.headers.get("x-ratelimit-limit"),
-                response.headers.get("x-ratelimit-window"),
-            )
-            if not _retry.should_retry(
-                request.method,
-                request.url.path,
-                response.status_code,
-                None,
-                attempt,
-                self.policy.max_retries,
-            ):
+            wait = next_wait(request, response, attempt, self.policy, self.budget, probe)
+            if wait is None:
                 return response
-            await _retry.async_sleep(delay_for(response, attempt, self.budget))
+            await _retry.async_sleep(*wait)
             attempt += 1
 
     async def _read(self, response: httpx.Response, request: httpx.Request) -> None:
@@ -214,6 +203,49 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def total_timeout(request: httpx.Request) -> float | None:
+    total = request.extensions.get(TOTAL_TIMEOUT)
+    return float(total) if total else None
+
+
+def next_wait(
+    request: httpx.Request,
+    response: httpx.Response,
+    attempt: int,
+    policy: RetryPolicy,
+    budget: RateBudget,
+    probe: bool = False,
+) -> tuple[float, str] | None:
+    """After an answer: ``None`` when it is final, else ``(seconds, reason)`` to wait first.
+
+    The budget learns from every answer. A ``Retry-After`` longer than the caller can wait
+    (:func:`_retry.waits_too_long`) makes the 429 final at once: ``RateLimitedError`` with
+    its ``retry_after``. When the budget holds every request until the server's window
+    rolls over, the retry waits there (0 here), so N workers make one pause, not N.
+    """
+    budget.observe(
+        response.headers.get("x-ratelimit-limit"), response.headers.get("x-ratelimit-window")
+    )
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    held = budget.answered(response.status_code, retry_after, probe)
+    if not _retry.should_retry(
+        request.method,
+        request.url.path,
+        response.status_code,
+        None,
+        attempt,
+        policy.max_retries,
+    ):
+        return None
+    window = budget.window if budget.limit else None
+    if _retry.waits_too_long(retry_after, total_timeout(request), window):
+        logger.debug("Retry-After %.0f s is longer than the request may wait", retry_after)
+        return None
+    if held:
+        return 0.0, RETRY_AFTER
+    return delay_for(response, attempt, budget), RETRY_AFTER if retry_after is not None else BACKOFF
 
 
 def delay_for(response: httpx.Response, attempt: int, budget: RateBudget) -> float:

@@ -235,6 +235,10 @@ def describe(error: APIError) -> str:
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM: stop now. A second signal is ignored, so that it cannot cut the
+    cleanup short (the temporary file is removed, the exit status is 130)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -243,10 +247,15 @@ def handle_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        previous = {
+            signum: signal.signal(signum, _raise_interrupt)
+            for signum in (signal.SIGINT, signal.SIGTERM)
+        }
+        interrupted = False
         try:
             return command(*args, **kwargs)
         except KeyboardInterrupt:
+            interrupted = True
             click.echo("interrupted: no file was written", err=True)
             raise SystemExit(EXIT_INTERRUPTED) from None
         except BrokenPipeError:
@@ -266,7 +275,9 @@ def handle_errors(command: F) -> F:
         except OSError as exc:
             fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_API)
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            if not interrupted:  # interrupted, the process is ending: further signals stay ignored
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
         return None
 
     return wrapper  # type: ignore[return-value]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 import later_reporting as lr
-from later_reporting._errors import error_from_response
+from later_reporting._errors import error_from_response, parse_retry_after
 
 
 def response(
@@ -324,3 +324,36 @@ def test_every_error_class_pickles_as_itself_without_secrets(
     if isinstance(error, lr.APIError):
         assert isinstance(copy, lr.APIError)
         assert (copy.code, copy.status_code, copy.request_id) == ("ANL_00403", 403, "r-1")
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("7", 7.0),
+        (" 2.5 ", 2.5),
+        ("0", 0.0),
+        ("Thu, 01 Jan 1970 00:01:40 GMT", 60.0),  # an HTTP-date, 60 s after "now" (40)
+        ("Thursday, 01-Jan-70 00:01:40 GMT", 60.0),  # the obsolete RFC 850 form
+        ("Thu, 01 Jan 1970 00:00:10 GMT", 0.0),  # already past
+        ("-3", None),
+        ("inf", None),
+        ("nan", None),
+        ("soon", None),
+        ("", None),
+        ("Thu, 99 Foo 1970 00:00:10 GMT", None),
+        (None, None),
+    ],
+)
+def test_retry_after_in_seconds_or_as_an_http_date(
+    value: str | None, seconds: float | None
+) -> None:
+    assert parse_retry_after(value, now=40.0) == seconds
+
+
+def test_retry_after_date_is_measured_from_the_clock() -> None:
+    import email.utils
+    import time
+
+    value = email.utils.formatdate(time.time() + 30, usegmt=True)
+    parsed = parse_retry_after(value)
+    assert parsed is not None and 28 <= parsed <= 30

@@ -7,7 +7,7 @@ import random
 import httpx
 import pytest
 
-from later_reporting._retry import MAX_BACKOFF, retry_delay, should_retry
+from later_reporting._retry import MAX_BACKOFF, retry_delay, should_retry, waits_too_long
 
 ERROR = httpx.ConnectError("refused")
 
@@ -27,7 +27,8 @@ ERROR = httpx.ConnectError("refused")
         ("POST", "/oauth/token", None, ERROR, 0, True),
         ("POST", "/oauth/token", 401, None, 0, False),
         ("POST", "/oauth/token", 403, None, 0, False),
-        ("POST", "/oauth/token", 429, None, 0, False),  # never on a 4xx
+        ("POST", "/oauth/token", 429, None, 0, True),  # "later", unlike the other 4xx
+        ("POST", "/oauth/token", 400, None, 0, False),
         ("POST", "/v2/other", 500, None, 0, False),
     ],
 )
@@ -51,10 +52,30 @@ def test_backoff_grows_is_capped_and_jittered() -> None:
     assert len({round(d, 6) for d in delays}) == len(delays)
 
 
-def test_retry_after_wins_and_is_capped() -> None:
+def test_retry_after_wins_and_the_callers_budget_decides_if_it_is_too_long() -> None:
     assert retry_delay(0, retry_after=3) == 3
     assert retry_delay(5, retry_after=0) == 0
-    assert retry_delay(0, retry_after=10_000) == 120
+    assert retry_delay(0, retry_after=10_000) == 10_000  # never shortened: see waits_too_long
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "total_timeout", "window", "too_long"),
+    [
+        (86400.0, 5.0, 60.0, True),  # a day against a 5 s call: fail fast, no 120 s sleep
+        (6.0, 5.0, None, True),  # no rate window (budget off): the timeout alone
+        (5.0, 5.0, None, False),
+        (55.0, 30.0, 60.0, False),  # the server's window rolling over: waited anyway
+        (61.0, 30.0, 60.0, True),
+        (90.0, 120.0, 60.0, False),  # a caller with a long timeout waits longer
+        (None, 5.0, 60.0, False),  # no Retry-After: backoff, not this rule
+        (120.0, None, None, False),  # no known timeout: two minutes
+        (121.0, None, None, True),
+    ],
+)
+def test_a_retry_after_longer_than_the_callers_budget_fails_fast(
+    retry_after: float | None, total_timeout: float | None, window: float | None, too_long: bool
+) -> None:
+    assert waits_too_long(retry_after, total_timeout, window) is too_long
 
 
 def test_rate_limited_without_retry_after_waits_at_least_one_request_slot() -> None:

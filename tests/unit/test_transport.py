@@ -23,7 +23,7 @@ OK = {
 @pytest.fixture
 def delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
-    monkeypatch.setattr(_retry, "sleep", recorded.append)
+    monkeypatch.setattr(_retry, "sleep", lambda seconds, reason: recorded.append(seconds))
     return recorded
 
 

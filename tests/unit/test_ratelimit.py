@@ -1,0 +1,188 @@
+"""The rate budget against a fixed-window server: sliding until the server teaches its phase.
+
+The budget's decisions (``reserve`` / ``answered``) are pure given its clocks, so these
+tests drive it with fake ones: no sleeping, no timing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from later_reporting._ratelimit import (
+    ALIGN_MARGIN,
+    MAX_WINDOW,
+    POLL,
+    PROBE,
+    RATE_LIMIT,
+    RETRY_AFTER,
+    RateBudget,
+    clock_aligned,
+)
+
+
+class Clock:
+    def __init__(self, monotonic: float = 100.0, wall: float = 1_000.25) -> None:
+        self.monotonic, self.offset = monotonic, wall - monotonic
+
+    def __call__(self) -> float:
+        return self.monotonic
+
+    def wall(self) -> float:
+        return self.monotonic + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.monotonic += seconds
+
+
+def budget(
+    clock: Clock, limit: int = 3, window: float = 10.0, advertised: bool = True
+) -> RateBudget:
+    b = RateBudget(limit=120, window=60.0, clock=clock, wall=clock.wall)
+    if advertised:
+        b.observe(str(limit), str(window))
+    else:
+        b.limit, b.window = limit, window
+    return b
+
+
+def spend(b: RateBudget, count: int) -> None:
+    for _ in range(count):
+        assert b.reserve() == (0.0, "")
+
+
+def test_without_a_phase_the_budget_is_a_sliding_window() -> None:
+    clock = Clock()
+    b = budget(clock, advertised=False)  # configured numbers only: never probes
+    spend(b, 3)
+    clock.advance(4)
+    assert b.reserve() == (6.0, RATE_LIMIT)  # a whole window from the first request
+    clock.advance(6)
+    spend(b, 1)
+
+
+def test_a_spent_budget_sends_one_probe_and_learns_the_phase_from_its_retry_after() -> None:
+    clock = Clock(wall=1_000.25)
+    b = budget(clock)
+    spend(b, 3)
+    assert b.reserve() == (0.0, PROBE)
+    wait, reason = b.reserve()  # the others wait for the probe's answer, briefly
+    assert (wait, reason) == (POLL, RATE_LIMIT)
+    # The server's window ends at 1010 (wall clock, now 1000.25): "Retry-After: 10", rounded up.
+    assert b.answered(429, 10.0, probe=True) is True
+    assert b.phase_known
+    wait, reason = b.reserve()
+    assert reason == RETRY_AFTER and wait == pytest.approx(
+        9.75 + ALIGN_MARGIN
+    )  # to the boundary, not 10 s
+    clock.advance(wait)
+    spend(b, 3)  # a fresh server window: the whole limit at once
+    wait, reason = b.reserve()
+    assert reason == RATE_LIMIT and wait == pytest.approx(10.0)  # the next boundary
+    clock.advance(wait)
+    spend(b, 3)
+
+
+def test_one_429_holds_every_request_until_the_same_instant() -> None:
+    clock = Clock()
+    b = budget(clock, limit=100)
+    spend(b, 5)
+    assert b.answered(429, 4.0) is True  # e.g. another process used the same allowance
+    waits = [b.reserve() for _ in range(4)]
+    assert waits == [(4.0, RETRY_AFTER)] * 4  # one pause for all, not N
+    clock.advance(1.0)
+    assert b.answered(429, 3.0) is True  # the same rollover heard from another request
+    assert b.reserve() == (3.0, RETRY_AFTER)
+
+
+def test_only_the_probes_answer_lets_another_probe_go() -> None:
+    clock = Clock()
+    b = budget(clock)
+    spend(b, 3)
+    assert b.reserve() == (0.0, PROBE)
+    b.answered(200, None)  # a request sent before the probe
+    assert b.reserve() == (POLL, RATE_LIMIT)
+    b.answered(200, None, probe=True)  # the server took it (its window had rolled over)
+    assert b.reserve() == (0.0, PROBE)
+
+
+def test_a_429_without_retry_after_teaches_nothing_and_the_sliding_window_stays() -> None:
+    clock = Clock()
+    b = budget(clock)
+    spend(b, 3)
+    assert b.reserve() == (0.0, PROBE)
+    assert b.answered(429, None, probe=True) is False
+    assert not b.phase_known
+    clock.advance(1)
+    assert b.reserve() == (9.0, RATE_LIMIT)  # no second probe: the safe sliding window
+
+
+def test_a_retry_after_beyond_the_window_is_not_a_rollover() -> None:
+    clock = Clock()
+    b = budget(clock)
+    assert b.answered(429, 86_400.0) is False
+    assert not b.phase_known
+    spend(b, 3)
+
+
+@pytest.mark.parametrize(
+    ("until_wall", "window", "whole", "expected"),
+    [
+        (1010.3, 10.0, True, 1010.0 + ALIGN_MARGIN),  # a boundary in the rounded-up second
+        (1010.01, 10.0, True, 1010.01),  # ... the margin never past Retry-After itself
+        (1004.3, 10.0, True, 1004.3),  # none there: a server not aligned to the clock
+        (1010.3, 10.0, False, 1010.3),  # a fractional Retry-After is exact already
+        (1060.0, 60.0, True, 1060.0),  # exactly on the boundary
+    ],
+)
+def test_clock_alignment_only_within_the_rounded_second(
+    until_wall: float, window: float, whole: bool, expected: float
+) -> None:
+    assert clock_aligned(until_wall, window, whole) == pytest.approx(expected)
+
+
+def test_a_429_inside_a_learned_window_relearns_without_clock_alignment() -> None:
+    clock = Clock(wall=1_000.25)
+    b = budget(clock)
+    b.answered(429, 10.0)  # aligned: boundary at wall 1010
+    clock.advance(10.0)  # wall 1010.25, just past the learned boundary
+    spend(b, 1)
+    assert b.answered(429, 2.0) is True  # the server disagrees: its window ends at 1012.25
+    assert b.reserve() == (pytest.approx(2.0), RETRY_AFTER)
+
+
+@pytest.mark.parametrize(
+    "window", ["1e9", "inf", "-inf", "nan", "60000", "0", "-5", "soon", "", str(MAX_WINDOW + 1)]
+)
+def test_implausible_server_windows_are_ignored(window: str) -> None:
+    b = RateBudget(limit=120, window=60.0)
+    b.observe("5", window)
+    assert (b.limit, b.window) == (5, 60.0)
+    for _ in range(5):
+        b.reserve()
+    wait, _ = b.reserve()
+    assert math.isfinite(wait) and wait <= 60.0  # no hour-long stall, no OverflowError
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "1.5", "many", "", "1e3", "10000000000"])
+def test_implausible_server_limits_are_ignored(limit: str) -> None:
+    b = RateBudget(limit=120, window=60.0)
+    b.observe(limit, "10")
+    assert (b.limit, b.window) == (120, 60.0)
+
+
+def test_server_numbers_in_range_are_adopted() -> None:
+    b = RateBudget(limit=120, window=60.0)
+    b.observe("30", str(MAX_WINDOW))
+    assert (b.limit, b.window) == (30, MAX_WINDOW)
+    b.observe(" 1000000 ", "0.5")
+    assert (b.limit, b.window) == (1_000_000, 0.5)
+
+
+def test_a_budget_turned_off_never_waits_nor_learns() -> None:
+    off = RateBudget(limit=None)
+    off.observe("1", "60")
+    assert off.limit is None
+    assert off.answered(429, 30.0) is False
+    assert off.reserve() == (0.0, "")
