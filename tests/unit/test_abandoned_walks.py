@@ -29,7 +29,7 @@ class Server:
             return httpx.Response(200, json={"jwt": jwt()})
         number = int(request.url.params.get("pageNumber", "1"))
         if number <= 2:
-            return page({"instanceIds": ["a"]}, number, 10, 10)  # type: ignore[arg-type]
+            return page({"instanceIds": [f"i{number}"]}, number, 10, 10, size=1)  # type: ignore[arg-type]
         with self.lock:
             self.later.append(number)
         limited = problem(429, "ANL_00429")
@@ -57,7 +57,7 @@ def test_sync_walk_closed_while_fetches_sleep(real_waits: object) -> None:
     router.route().mock(side_effect=server)
     with sync_client(router, concurrency=CONCURRENCY) as client:
         rows = client.instances.list().dicts()
-        assert [next(rows), next(rows)] == ["a", "a"]  # pages 1 and 2; 3 and 4 are fetching
+        assert [next(rows), next(rows)] == ["i1", "i2"]  # pages 1 and 2; 3 and 4 are fetching
         deadline = time.monotonic() + 10
         while not server.waiting():
             assert time.monotonic() < deadline, "the later pages were never fetched"
@@ -79,7 +79,7 @@ def test_async_walk_closed_while_fetches_sleep(real_waits: object) -> None:
     async def main() -> int:
         async with async_client(router, concurrency=CONCURRENCY) as client:
             rows = client.instances.list().dicts()
-            assert [await rows.__anext__(), await rows.__anext__()] == ["a", "a"]
+            assert [await rows.__anext__(), await rows.__anext__()] == ["i1", "i2"]
             for _ in range(1000):
                 if server.waiting():
                     break

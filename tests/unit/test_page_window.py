@@ -16,7 +16,7 @@ CONCURRENCY, PAGES = 2, 8
 
 
 def answer(number: int) -> httpx.Response:
-    return page({"instanceIds": [f"i{number}"]}, number, PAGES, PAGES)  # type: ignore[arg-type]
+    return page({"instanceIds": [f"i{number}"]}, number, PAGES, PAGES, size=1)  # type: ignore[arg-type]
 
 
 def number_of(request: httpx.Request) -> int:
