@@ -26,7 +26,7 @@ import later_reporting as lr
 from later_reporting._auth import make_token
 from later_reporting._errors import parse_retry_after
 from later_reporting._ratelimit import RateBudget
-from later_reporting._retry import retry_delay
+from later_reporting._retry import retry_delay, waits_too_long
 from tests.unit.helpers import BASE, SECRET, jwt
 
 KINDS = ["sync", "async"]
@@ -170,13 +170,19 @@ def test_backoff_never_exceeds_eight_seconds() -> None:
     assert min(late) >= 4.0  # half of the 8 s cap: the cap, not a larger one, is jittered
 
 
-def test_retry_after_is_honoured_up_to_two_minutes() -> None:
-    # _retry.py "Retry-After wins (capped at two minutes)"; README "Retry-After honoured".
+def test_retry_after_is_honoured_up_to_what_the_caller_can_wait() -> None:
+    # README "Retries": Retry-After is honoured; one longer than the call may wait (its
+    # timeout, or the rate window when it is the window rolling over) fails fast.
     assert retry_delay(0, retry_after=119.5) == 119.5
-    assert retry_delay(0, retry_after=120) == 120
-    assert retry_delay(0, retry_after=121) == 120
-    assert retry_delay(0, retry_after=86_400) == 120
-    # A 429's wait for one request slot of the advertised rate has the same cap.
+    assert retry_delay(0, retry_after=121) == 121
+    assert not waits_too_long(30, total_timeout=30, window=None)
+    assert waits_too_long(31, total_timeout=30, window=None)
+    assert not waits_too_long(59, total_timeout=30, window=60)  # the window rolling over
+    assert waits_too_long(86_400, total_timeout=5, window=60)
+    # Without a known timeout the caller's budget is two minutes.
+    assert not waits_too_long(120, total_timeout=None, window=None)
+    assert waits_too_long(121, total_timeout=None, window=None)
+    # A 429's wait for one request slot of the advertised rate is capped at two minutes.
     assert retry_delay(0, rate_limited=True, slot=600.0, rng=random.Random(0)) == 120
 
 
