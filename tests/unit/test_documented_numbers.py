@@ -186,7 +186,7 @@ def test_retry_after_is_honoured_up_to_what_the_caller_can_wait() -> None:
     assert retry_delay(0, rate_limited=True, slot=600.0, rng=random.Random(0)) == 120
 
 
-@pytest.mark.parametrize("value", ["soon", "", "1.5.2", "-3", "Wed, 21 Oct 2015 07:28:00 GMT"])
+@pytest.mark.parametrize("value", ["soon", "", "1.5.2", "-3", "Wed, 99 Foo 2015 07:28:00 GMT"])
 def test_retry_after_garbage_is_ignored(value: str) -> None:
     assert parse_retry_after(value) is None
     assert retry_delay(0, retry_after=parse_retry_after(value), rng=random.Random(1)) <= 0.5

@@ -55,10 +55,10 @@ def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def test_set_backoff_turns_the_sleeps_on_and_off(slept: list[float]) -> None:
     set_backoff(True)
     assert _retry.backoff_enabled() is True
-    _retry.sleep(0.25)
+    _retry.sleep(0.25, "backoff")
     set_backoff(False)
     assert _retry.backoff_enabled() is False
-    _retry.sleep(0.25)
+    _retry.sleep(0.25, "backoff")
     assert slept == [0.25]
 
 
@@ -66,18 +66,18 @@ async def test_async_sleep_sleeps_only_with_backoff_on_and_always_yields(
     slept: list[float],
 ) -> None:
     set_backoff(True)
-    await _retry.async_sleep(0.25)
-    await _retry.async_sleep(0)  # nothing to wait: just yield to other tasks
+    await _retry.async_sleep(0.25, "backoff")
+    await _retry.async_sleep(0, "backoff")  # nothing to wait: just yield to other tasks
     set_backoff(False)
-    await _retry.async_sleep(3.0)  # backoff off: yields once, does not wait
+    await _retry.async_sleep(3.0, "backoff")  # backoff off: yields once, does not wait
     assert slept == [0.25, 0, 0]
 
 
 def test_a_zero_or_sub_second_sleep_is_handled_exactly(slept: list[float]) -> None:
     set_backoff(True)
-    _retry.sleep(0)  # no wait at all
-    _retry.sleep(0.3)
-    _retry.sleep(-1.0)  # a negative delay (clock skew in Retry-After) is no wait
+    _retry.sleep(0, "backoff")  # no wait at all
+    _retry.sleep(0.3, "backoff")
+    _retry.sleep(-1.0, "backoff")  # a negative delay (clock skew in Retry-After) is no wait
     assert slept == [0.3]
 
 
