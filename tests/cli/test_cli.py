@@ -409,8 +409,9 @@ def test_api_errors_exit_codes(tmp_path: Path, env: dict[str, str]) -> None:
         ],
         env=env,
     )
-    assert restricted.exit_code == 4
-    assert "valid metrics:" in restricted.output and "impressions" in restricted.output
+    # Refused before any request: the SDK knows which metrics the filters restrict.
+    assert restricted.exit_code == 2
+    assert "valid metrics are:" in restricted.output and "impressions" in restricted.output
     wrong = CliRunner().invoke(
         main, ["auth", "check"], env={**env, "LATER_REPORTING_CLIENT_SECRET": "wrong"}
     )
