@@ -17,11 +17,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import schemathesis
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 from schemathesis.specs.openapi.checks import is_unexpected_http_status_case
 
-from contract_tests.spec_support import SPEC_PATH
+from contract_tests.spec_support import SPEC_PATH, parameters, resolve
 
 CHECKS = [
     "not_a_server_error",
@@ -30,7 +33,9 @@ CHECKS = [
     "response_schema_conformance",
     "response_headers_conformance",
     "negative_data_rejection",
+    "invalid_enum_rejection",
     "documented_rejections_only",
+    "paging_honours_the_request",
     "missing_required_header",
     "ignored_auth",
     "unsupported_method",
@@ -174,6 +179,85 @@ def documented_rejections_only(ctx: Any, response: Any, case: Any) -> bool | Non
         raise AssertionError(
             f"Schema-valid request refused with {status} by no documented rule: {detail!r}"
         )
+    return None
+
+
+def _enum_of(case: Any, name: str) -> list[Any] | None:
+    declared = parameters(case.operation.path, case.operation.method.lower())
+    if name not in declared:
+        return None
+    schema = resolve(declared[name]["schema"])
+    if schema.get("type") == "array":
+        schema = resolve(schema.get("items", {}))
+    enum = schema.get("enum")
+    return list(enum) if isinstance(enum, list) else None
+
+
+@schemathesis.check
+def invalid_enum_rejection(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A query value outside its enum, as sent on the wire, is refused (not 2xx).
+
+    ``negative_data_rejection`` lets such a request pass when another query parameter of the
+    same case is valid (its single-element-array heuristic neutralises the whole query when
+    a coverage case carries no mutation records), so a server accepting any
+    ``sortDirection`` went unnoticed. This check reads the sent URL instead.
+    """
+    meta = case.meta
+    data = getattr(meta.phase, "data", None) if meta is not None else None
+    if (
+        not isinstance(data, CoveragePhaseData)
+        or data.scenario != CoverageScenario.INVALID_ENUM_VALUE
+        or data.parameter_location != ParameterLocation.QUERY
+        or not 200 <= response.status_code < 300
+    ):
+        return None
+    enum = _enum_of(case, data.parameter)
+    sent = parse_qs(urlsplit(response.request.url).query, keep_blank_values=True)
+    values = [
+        part
+        for key in (data.parameter, f"{data.parameter}[]")
+        for raw in sent.get(key, [])
+        for part in raw.split(",")
+    ]
+    outside = [v for v in values if enum is not None and v not in [str(e) for e in enum]]
+    if outside:
+        raise AssertionError(
+            f"{data.parameter}={outside[0]!r} is outside its enum but was accepted "
+            f"with {response.status_code}"
+        )
+    return None
+
+
+DEFAULT_PAGE_SIZE = 50  # the spec's documented default for pageSize
+
+
+def _number(case: Any, name: str) -> int | None:
+    values = _values(case, name)
+    return int(values[0]) if len(values) == 1 and values[0].lstrip("-").isdigit() else None
+
+
+@schemathesis.check
+def paging_honours_the_request(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A page answers the page asked for: ``pagination.pageSize`` is the requested pageSize
+    (``limit`` in cursor style; 50 by default), ``page`` the requested pageNumber, and ``data``
+    holds at most pageSize items. Schema conformance cannot see a server ignoring pageSize."""
+    if not 200 <= response.status_code < 300:
+        return None
+    try:
+        body = json.loads(response.content or b"null")
+    except ValueError:
+        return None
+    paging = body.get("pagination") if isinstance(body, dict) else None
+    if not isinstance(paging, dict) or _values(case, "nextCursor"):
+        return None
+    size = _number(case, "limit") or _number(case, "pageSize") or DEFAULT_PAGE_SIZE
+    number = _number(case, "pageNumber") or 1
+    if paging.get("pageSize") != size:
+        raise AssertionError(f"Asked for pageSize {size}, got pagination {paging}")
+    if paging.get("page") != number:
+        raise AssertionError(f"Asked for page {number}, got pagination {paging}")
+    if isinstance(body.get("data"), list) and len(body["data"]) > size:
+        raise AssertionError(f"Asked for pageSize {size}, got {len(body['data'])} items")
     return None
 
 
