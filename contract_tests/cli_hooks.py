@@ -1,9 +1,10 @@
 """Hooks for the plain schemathesis CLI (``hooks`` in ``schemathesis.toml``).
 
-Importing :mod:`contract_tests.schemathesis_support` registers the ``documented_rejections_only``
-check; :class:`TokenAuth` gets a bearer JWT from ``/oauth/token`` with the credentials in
-``LATER_REPORTING_CLIENT_ID`` / ``LATER_REPORTING_CLIENT_SECRET`` (the sandbox's demo client
-when unset). The token is fetched once per base URL and never printed.
+Importing :mod:`contract_tests.schemathesis_support` registers the project's checks (its
+``positive_data_acceptance`` in place of the built-in). :class:`TokenAuth` gets a bearer JWT
+from ``/oauth/token`` with the credentials in ``LATER_REPORTING_CLIENT_ID`` /
+``LATER_REPORTING_CLIENT_SECRET`` (the sandbox's demo client when unset), once per base URL,
+and never prints it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import schemathesis
 
 from contract_tests import schemathesis_support
 
-CHECK = schemathesis_support.documented_rejections_only
+CHECK = schemathesis_support.positive_data_acceptance
 
 
 @schemathesis.auth().apply_to(path_regex=r"^/v2/")

@@ -162,7 +162,7 @@ MUTANTS = [
         "forbidden-as-404",
         "ANL_00403 sent with status 404",
         "GET /v2/campaigns",
-        "documented_rejections_only",
+        "positive_data_acceptance",
         response=forbidden_as_404,
     ),
     Mutant(
