@@ -28,6 +28,8 @@ CREDENTIALS = (
     "LATER_REPORTING_CLIENT_SECRET",
 )
 DEMO = {"LATER_REPORTING_CLIENT_ID": "demo-client", "LATER_REPORTING_CLIENT_SECRET": "demo-secret"}
+# A test sandbox has no rate limit, so the suite needs no client limit against it.
+SANDBOX_ENV = {**DEMO, "LATER_REPORTING_CONTRACT_RATE_LIMIT": "10000/s"}
 
 
 def command(artifacts: Path, extra: list[str]) -> list[str]:
@@ -73,7 +75,7 @@ def live_sandbox() -> Iterator[dict[str, str]]:
     from later_reporting.sandbox import SandboxConfig, serve_in_thread
 
     with serve_in_thread(SandboxConfig(rate_limit=None)) as url:
-        yield {"LATER_REPORTING_BASE_URL": url, **DEMO}
+        yield {"LATER_REPORTING_BASE_URL": url, **SANDBOX_ENV}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -280,9 +280,19 @@ def excluded(case: Any) -> list[Any]:
     return []
 
 
-def load(token: Callable[[], str]) -> Any:
-    """The spec as a schemathesis schema, authenticated through ``/oauth/token``."""
+# For a sandbox without a rate limit: practically no client limit. Against a real API the
+# limit of ``schemathesis.toml`` (loaded from the working directory) applies.
+NO_CLIENT_LIMIT = "10000/s"
+
+
+def load(token: Callable[[], str], rate_limit: str | None = None) -> Any:
+    """The spec as a schemathesis schema, authenticated through ``/oauth/token``.
+
+    ``rate_limit`` (e.g. ``"110/m"``) replaces the client rate limit of ``schemathesis.toml``.
+    """
     schema = schemathesis.openapi.from_path(str(SPEC_PATH))
+    if rate_limit:
+        schema.config.update(rate_limit=rate_limit)
     schema.config.checks.update(included_check_names=CHECKS)
     schema.config.seed = SEED
 

@@ -9,10 +9,13 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from contract_tests.run import ROOT
 from later_reporting.sandbox import SandboxConfig, serve_in_thread
 
 ST = Path(sys.executable).with_name("st")
+pytestmark = pytest.mark.timeout(900)  # one full CLI run; slow on a busy machine
 
 
 def test_st_run_with_all_checks_is_clean_against_the_sandbox(tmp_path: Path) -> None:

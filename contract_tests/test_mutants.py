@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 
 from contract_tests.mutants import MUTANTS, Mutant, serve
-from contract_tests.run import DEMO, run_suite
+from contract_tests.run import SANDBOX_ENV, run_suite
 
 EXAMPLES = "3"
+# Many suite runs in one test: more than the default per-test timeout on a busy machine.
+pytestmark = pytest.mark.timeout(900)
 # The headline schemathesis prints for a failure of each built-in check.
 TITLES = {
     "not_a_server_error": ("Server error",),
@@ -47,22 +49,31 @@ def caught(output: str) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str]]:
+def outcomes(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[int, str]]:
+    """Runs the suite against every mutant selected in this session (all, unless ``-k``)."""
+    selected = {
+        item.callspec.params["mutant"].name
+        for item in request.session.items
+        if hasattr(item, "callspec") and "mutant" in item.callspec.params
+    }
+    chosen = [m for m in MUTANTS if m.name in selected]
     root = tmp_path_factory.mktemp("mutants")
-    with serve(list(MUTANTS)) as urls:
+    with serve(list(chosen)) as urls:
 
         def one(pair: tuple[Mutant, str]) -> tuple[str, subprocess.CompletedProcess[str]]:
             mutant, url = pair
             env = {
                 "LATER_REPORTING_BASE_URL": url,
-                **DEMO,
+                **SANDBOX_ENV,
                 "LATER_REPORTING_CONTRACT_EXAMPLES": EXAMPLES,
                 "LATER_REPORTING_CONTRACT_OPERATIONS": mutant.operation,
             }
             return mutant.name, run_suite(env, Path(root / mutant.name), timeout=600)
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            results = dict(pool.map(one, zip(MUTANTS, urls, strict=True)))
+            results = dict(pool.map(one, zip(chosen, urls, strict=True)))
     return {name: (run.returncode, run.stdout + run.stderr) for name, run in results.items()}
 
 

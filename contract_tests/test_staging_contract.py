@@ -4,7 +4,8 @@ Set ``LATER_REPORTING_BASE_URL``, ``LATER_REPORTING_CLIENT_ID`` and
 ``LATER_REPORTING_CLIENT_SECRET``. Without them this module defines no test. Optional:
 ``LATER_REPORTING_CONTRACT_EXAMPLES`` (examples per operation, default 20) and
 ``LATER_REPORTING_CONTRACT_OPERATIONS`` (``;``-separated operations, e.g.
-``GET /v2/posts/performance``; default all).
+``GET /v2/posts/performance``; default all), ``LATER_REPORTING_CONTRACT_RATE_LIMIT`` (default:
+``schemathesis.toml``'s limit, under the API's 120 requests per minute).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ BASE_URL = os.environ.get("LATER_REPORTING_BASE_URL", "")
 CLIENT_ID = os.environ.get("LATER_REPORTING_CLIENT_ID", "")
 CLIENT_SECRET = os.environ.get("LATER_REPORTING_CLIENT_SECRET", "")
 EXAMPLES = int(os.environ.get("LATER_REPORTING_CONTRACT_EXAMPLES", "20"))
+# Optional: a client rate limit other than schemathesis.toml's (e.g. "10000/s" for a sandbox).
+RATE_LIMIT = os.environ.get("LATER_REPORTING_CONTRACT_RATE_LIMIT") or None
 # Optional: only these operations, e.g. "GET /v2/posts/performance;POST /oauth/token".
 OPERATIONS = [
     name.strip()
@@ -56,7 +59,7 @@ def staging_token() -> str:
 
 
 if BASE_URL and CLIENT_ID and CLIENT_SECRET:
-    schema = load(staging_token)
+    schema = load(staging_token, rate_limit=RATE_LIMIT)
     schema.config.update(base_url=BASE_URL.rstrip("/"))
     if OPERATIONS:
         schema = schema.include(name=OPERATIONS)
