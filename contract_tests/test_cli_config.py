@@ -35,7 +35,7 @@ def test_st_run_with_all_checks_is_clean_against_the_sandbox(tmp_path: Path) -> 
                 # This sandbox has no rate limit; the configured client limit is for the real
                 # API's 120 requests per minute and would stretch this run to many minutes.
                 "--rate-limit",
-                "1000/s",
+                "10000/s",
                 "--report",
                 "junit",
                 "--report-junit-path",
