@@ -2,9 +2,9 @@
 
 The public docs disagree on several points (see ``openapi/README.md``); before the contract
 suite runs against a staging API, ``nox -s contract`` prints which variant that API
-implements and writes it to ``contract-report/fingerprint.json``::
+implements and writes it to ``contract-artifacts/fingerprint.json``::
 
-    python -m contract_tests.fingerprint [--output contract-report/fingerprint.json]
+    python -m contract_tests.fingerprint [--output contract-artifacts/fingerprint.json]
 
 It reads ``LATER_REPORTING_BASE_URL``, ``LATER_REPORTING_CLIENT_ID`` and
 ``LATER_REPORTING_CLIENT_SECRET``, and sends seven requests at most through the SDK's own
@@ -43,7 +43,7 @@ import httpx
 from later_reporting import Client, LaterReportingError
 from later_reporting._auth import jwt_expiry
 
-DEFAULT_OUTPUT = Path("contract-report") / "fingerprint.json"
+DEFAULT_OUTPUT = Path("contract-artifacts") / "fingerprint.json"
 REPORT_ENV = "LATER_REPORTING_FINGERPRINT"  # the report's path, when not DEFAULT_OUTPUT
 HOURS = 3600.0
 PROBE_METRICS = ("engagements", "impressions")

@@ -118,7 +118,13 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ),
     (
         "creators.performance",
-        {"start": "2025-01-01", "end": "2025-01-31", "metrics": ["avgWatchTime"], "page_size": 10},
+        {
+            "start": "2025-01-01",
+            "end": "2025-01-31",
+            "metrics": ["avgWatchTime"],
+            "content_types": ["instagram_reel"],
+            "page_size": 10,
+        },
     ),
     (
         "posts.performance",

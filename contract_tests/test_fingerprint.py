@@ -117,7 +117,7 @@ def test_token_lifetimes_are_named_by_the_documented_lengths(
 
 
 def test_the_command_prints_the_variant_and_writes_the_report(tmp_path: Path) -> None:
-    report = tmp_path / "contract-report" / "fingerprint.json"
+    report = tmp_path / "contract-artifacts" / "fingerprint.json"
     with serve_in_thread(dataclasses.replace(BASE, cursor_paging=True)) as url:
         env = {
             **os.environ,
@@ -125,7 +125,7 @@ def test_the_command_prints_the_variant_and_writes_the_report(tmp_path: Path) ->
             "LATER_REPORTING_CLIENT_ID": "demo-client",
             "LATER_REPORTING_CLIENT_SECRET": "demo-secret",
         }
-        run = subprocess.run(  # noqa: S603 - our own interpreter and module, a temp path
+        run = subprocess.run(
             [sys.executable, "-m", "contract_tests.fingerprint", "--output", str(report)],
             env=env,
             capture_output=True,
@@ -172,7 +172,7 @@ def test_the_staging_suite_passes_against_the_newer_docs_variant(tmp_path: Path)
             ["-m", "pytest", "contract_tests/test_staging_contract.py", "-m", "staging", "-q"],
         ]
         runs = [
-            subprocess.run(  # noqa: S603 - our own interpreter and modules
+            subprocess.run(
                 [sys.executable, *step, *(["-p", "no:cacheprovider"] if "pytest" in step else [])],
                 env=env,
                 capture_output=True,
@@ -197,7 +197,7 @@ def test_the_command_fails_clearly_when_the_token_exchange_fails(tmp_path: Path)
             "LATER_REPORTING_CLIENT_ID": "demo-client",
             "LATER_REPORTING_CLIENT_SECRET": "not-the-secret",
         }
-        run = subprocess.run(  # noqa: S603 - our own interpreter and module, a temp path
+        run = subprocess.run(
             [sys.executable, "-m", "contract_tests.fingerprint", "--output", str(report)],
             env=env,
             capture_output=True,

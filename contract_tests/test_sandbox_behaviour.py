@@ -353,3 +353,35 @@ def test_every_seed_curl_example(sb: Sandbox, seed: str, url: str) -> None:
     if path == "/v2/instances/performance":
         assert len(data["metrics"]) == 27
         assert data["metrics"]["postsCount"] > 0
+
+
+@pytest.mark.parametrize("campaign_id", ["9223372036854775807", "-9223372036854775807", "0"])
+def test_every_int64_campaign_id_is_accepted(sb: Sandbox, campaign_id: str) -> None:
+    response = sb.get(R, {**Q, "campaignIds": campaign_id, "pageSize": "1"})
+    assert response.status_code == 200, response.text
+    assert response.json()["pagination"]["totalItems"] == 0
+
+
+@pytest.mark.parametrize("campaign_id", ["9223372036854775808", "-9223372036854775809", "1.5"])
+def test_campaign_ids_outside_int64_are_refused(sb: Sandbox, campaign_id: str) -> None:
+    body = problem(sb.get(R, {**Q, "campaignIds": campaign_id}), 400, "ANL_00400")
+    assert "64-bit integers" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("POST", R, "GET, HEAD"),
+        ("DELETE", "/v2/instances", "GET, HEAD"),
+        ("GET", "/oauth/token", "POST"),
+    ],
+)
+def test_an_unsupported_method_on_a_known_path_is_405_with_allow(
+    sb: Sandbox, method: str, path: str, allow: str
+) -> None:
+    response = sb.loop.run_until_complete(
+        sb.http.request(method, path, headers={"Authorization": f"Bearer {sb.token}"})
+    )
+    body = problem(response, 405, "ANL_00405")
+    assert response.headers["allow"] == allow
+    assert method in body["detail"]

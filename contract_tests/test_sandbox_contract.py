@@ -10,7 +10,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
-from contract_tests.schemathesis_support import excluded, load
+from contract_tests.schemathesis_support import NO_CLIENT_LIMIT, excluded, load
 from later_reporting.sandbox import SandboxConfig, create_app, serve_in_thread
 
 APP = create_app(SandboxConfig(rate_limit=None))
@@ -27,7 +27,7 @@ def in_process_token() -> str:
     return asyncio.run(fetch())
 
 
-schema = load(in_process_token)
+schema = load(in_process_token, rate_limit=NO_CLIENT_LIMIT)
 schema.app = APP
 SETTINGS = settings(
     max_examples=25,
@@ -60,7 +60,7 @@ def live_token() -> str:
     return token
 
 
-live_schema = load(live_token)
+live_schema = load(live_token, rate_limit=NO_CLIENT_LIMIT)
 live_schema.config.update(base_url=LIVE_URL)
 
 

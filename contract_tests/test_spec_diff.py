@@ -294,7 +294,7 @@ def test_after_an_additive_regeneration_the_facade_works_and_new_fields_are_reac
     assert "ok        GET /v2/campaign-groups: operation added" in report
     assert "0 breaking" in report
     env = {**os.environ, "PYTHONPATH": str(folder)}
-    run = subprocess.run(  # noqa: S603 - our own interpreter, a script written here
+    run = subprocess.run(
         [sys.executable, "-c", USER_SCRIPT, str(folder)],
         env=env,
         capture_output=True,

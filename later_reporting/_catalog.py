@@ -1,11 +1,22 @@
 """What the API knows: platforms, content types, the metrics and sort keys of each report,
-and the default metric set of each (shared by the sandbox and the command line).
+the default metric set of each, and which metrics the filters restrict (shared by the SDK's
+validation, the sandbox and the command line).
 
-Mirrors ``openapi/later-reporting-v2.yaml``; ``tests/sandbox/test_catalog.py`` holds the two
-equal.
+Which metric is valid for which report is read from the spec: the per-operation ``metrics``
+and ``sortProperty`` enums, through the generated models. Which metric is valid for which
+filter is the one table :data:`RESTRICTED` below; :func:`valid_metrics` combines the two, and
+both the SDK's validation and the sandbox ask it. ``contract_tests/test_metric_validity.py``
+walks every report, filter and metric and holds the spec, the SDK and the sandbox equal.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
+from enum import Enum
+from typing import Any
+
+import attrs
+import later_reporting_api.models as spec
 
 PLATFORM_CONTENT_TYPES: dict[str, tuple[str, ...]] = {
     "instagram": ("instagram_post", "instagram_reel", "instagram_story"),
@@ -14,81 +25,59 @@ PLATFORM_CONTENT_TYPES: dict[str, tuple[str, ...]] = {
     "youtube": ("youtube_video", "youtube_shorts"),
     "twitter": (),
 }
-CONTENT_TYPES: tuple[str, ...] = (
-    "instagram_post",
-    "instagram_reel",
-    "instagram_story",
-    "facebook_post",
-    "facebook_live",
-    "facebook_group",
-    "facebook_reel",
-    "tiktok",
-    "youtube_video",
-    "youtube_shorts",
-)
+CONTENT_TYPES: tuple[str, ...] = tuple(ct for cts in PLATFORM_CONTENT_TYPES.values() for ct in cts)
 PLATFORM_OF: dict[str, str] = {
     ct: platform for platform, cts in PLATFORM_CONTENT_TYPES.items() for ct in cts
 }
+
+
+def _fields(model: type[Any]) -> list[str]:
+    """The response schema's property names, in the spec's order, squashed for matching."""
+    return [f.name.replace("_", "") for f in attrs.fields(model)]
+
+
+def _ordered(enum: type[Enum], *models: type[Any]) -> tuple[str, ...]:
+    """The values of a spec enum, in the order the response schemas declare them."""
+    order = [name for model in models for name in _fields(model)]
+    values = [str(member.value) for member in enum]
+
+    def position(value: str) -> tuple[int, str]:
+        squashed = value.lower()
+        return (order.index(squashed) if squashed in order else len(order), value)
+
+    return tuple(sorted(values, key=position))
+
+
+def _properties(model: type[Any]) -> tuple[str, ...]:
+    """The JSON names of a response schema whose properties are all nullable numbers."""
+    names = [f.name for f in attrs.fields(model) if f.name != "additional_properties"]
+    return tuple(model(**dict.fromkeys(names)).to_dict())
 
 
 def _names(text: str) -> tuple[str, ...]:
     return tuple(n.strip() for n in text.split(",") if n.strip())
 
 
-SUMMARY = _names("""engagements, impressions, engagementRate, postsCount, reach, views,
-    estimatedValueGenerated, estimatedContentCost, campaignsCost, returnOnInvestment, cpe, cpm,
-    paidEngagements, paidImpressions, paidEngagementRate, paidPostsCount, paidViews, paidAdSpend,
-    paidReturnOnAdSpend, paidCpe, paidCpm, trackingLinksClicks, trackingLinksConversions,
-    trackingLinksConversionValue, affiliateLinksClicks, affiliateLinksConversions,
-    affiliateLinksSales""")
-TIMESERIES = _names("""likes, comments, shares, clicks, impressions, reach, engagements, views,
-    engagementRate, postsCount, estimatedValueGenerated, cpe, cpm, paidLikes, paidComments,
-    paidShares, paidImpressions, paidEngagements, paidEngagementRate, paidReach, paidViews""")
-CAMPAIGN = _names("""likes, comments, shares, clicks, saves, impressions, reach, engagements,
-    views, totalInteractions, replies, reposts, potentialReach, videoViewTotalTime,
-    crosspostedViews, crosspostedFacebookOnlyViews, engagementRate, postsCount,
-    influencersCount, impressionsPerPost, estimatedValueGenerated, estimatedContentCost,
-    estimatedRoi, cpe, cpm, paidLikes, paidComments, paidShares, paidClicks, paidImpressions,
-    paidEngagements, paidEngagementRate, paidViews, paidReach, paidSaves, paidCpe, paidCpm,
-    paidPostsCount, paidInfluencersCount, paidAdSpend, paidReturnOnAdSpend, paidInitialPlays,
-    paidCost, trackingLinksClicks, trackingLinksConversions, trackingLinksConversionValue,
-    affiliateLinksClicks, affiliateLinksConversions, affiliateLinksConversionRate,
-    affiliateLinksSales, affiliateLinksCommissionEarned, affiliateLinksRoi""")
-CAMPAIGN_SORT = _names("""impressions, engagements, reach, engagementRate, clicks, postsCount,
-    influencersCount, impressionsPerPost, estimatedValueGenerated, estimatedContentCost,
-    estimatedRoi, cpe, cpm, firstPostDate, lastPostDate, paidImpressions, paidEngagements,
-    paidEngagementRate, paidClicks, paidPostsCount, paidInfluencersCount, paidCpe, paidCpm,
-    paidAdSpend, paidReturnOnAdSpend, trackingLinksClicks, trackingLinksConversions,
-    trackingLinksConversionValue, affiliateLinksClicks, affiliateLinksConversions,
-    affiliateLinksConversionRate, affiliateLinksSales, affiliateLinksCommissionEarned,
-    affiliateLinksRoi""")
-CREATOR = _names("""likes, comments, shares, saves, impressions, reach, engagements, views,
-    totalInteractions, replies, reposts, potentialReach, videoViewTotalTime, avgWatchTime,
-    navigationTapExit, navigationTapBack, navigationTapForward, navigationSwipeForward,
-    crosspostedViews, crosspostedFacebookOnlyViews, engagementRate, postsCount,
-    estimatedValueGenerated, estimatedContentCost, estimatedRoi, cpe, cpm, paidLikes,
-    paidComments, paidShares, paidImpressions, paidEngagements, paidEngagementRate, paidViews,
-    paidReach, paidSaves, paidCpe, paidCpm, paidPostsCount, paidCost, trackingLinksClicks,
-    trackingLinksConversions, trackingLinksConversionValue, affiliateLinksClicks,
-    affiliateLinksConversions, affiliateLinksConversionRate, affiliateLinksSales,
-    affiliateLinksCommissionEarned, affiliateLinksRoi""")
-PLATFORM = _names("""likes, comments, shares, saves, impressions, reach, engagements, views,
-    totalInteractions, replies, reposts, potentialReach, videoViewTotalTime, avgWatchTime,
-    navigationTapExit, navigationTapBack, navigationTapForward, navigationSwipeForward,
-    crosspostedViews, crosspostedFacebookOnlyViews, engagementRate, postsCount,
-    impressionsPerPost, engagementsPerPost, estimatedValueGenerated, cpe, cpm, paidLikes,
-    paidComments, paidShares, paidImpressions, paidEngagements, paidEngagementRate, paidViews,
-    paidReach, paidSaves, paidCpe, paidCpm, paidPostsCount, paidAdSpend, paidReturnOnAdSpend""")
-POST = _names("""likes, comments, shares, saves, impressions, reach, engagements, views,
-    totalInteractions, replies, reposts, potentialReach, followersAtPostDate, videoViewTotalTime,
-    avgWatchTime, navigationTapExit, navigationTapBack, navigationTapForward,
-    navigationSwipeForward, crosspostedViews, crosspostedFacebookOnlyViews, engagementRate,
-    estimatedValueGenerated, cpe, cpm, paidLikes, paidComments, paidShares, paidImpressions,
-    paidEngagements, paidEngagementRate, paidViews, paidReach, paidSaves, paidCpe, paidCpm""")
-POST_SORT = _names("""engagements, impressions, engagementRate, estimatedValueGenerated, cpe,
-    cpm, postDate, paidEngagements, paidImpressions, paidEngagementRate, paidCpe, paidCpm""")
-ROI = _names("""valueOfLikes, valueOfComments, valueOfShares, valueOfImpressions, valueGenerated,
-    estimatedContentCost, returnOnInvestment, paidAdSpend, paidReturnOnAdSpend""")
+SUMMARY = _ordered(spec.SummaryMetric, spec.SummaryMetrics)
+TIMESERIES = _ordered(spec.TimeSeriesMetric, spec.TimeSeriesMetrics)
+CAMPAIGN = _ordered(spec.CampaignMetric, spec.CampaignMetrics)
+CAMPAIGN_SORT = _ordered(spec.CampaignSortProperty, spec.CampaignPerformance, spec.CampaignMetrics)
+CREATOR = _ordered(spec.CreatorMetric, spec.CreatorMetrics)
+CREATOR_SORT = _ordered(spec.CreatorSortProperty, spec.CreatorMetrics)
+PLATFORM = _ordered(spec.PlatformMetric, spec.PlatformMetrics)
+PLATFORM_SORT = _ordered(spec.PlatformSortProperty, spec.PlatformMetrics)
+POST = _ordered(spec.PostMetric, spec.PostPerformance)
+POST_SORT = _ordered(spec.PostSortProperty, spec.PostPerformance)
+ROI = _properties(spec.ReturnOnInvestmentMetrics)
+# Each request metric enum with its values in the spec's order.
+METRICS_OF: dict[type[Enum], tuple[str, ...]] = {
+    spec.SummaryMetric: SUMMARY,
+    spec.TimeSeriesMetric: TIMESERIES,
+    spec.CampaignMetric: CAMPAIGN,
+    spec.CreatorMetric: CREATOR,
+    spec.PlatformMetric: PLATFORM,
+    spec.PostMetric: POST,
+}
 
 TIMESERIES_DEFAULT = _names("""clicks, comments, cpe, cpm, engagementRate, engagements,
     estimatedValueGenerated, impressions, likes, paidComments, paidEngagementRate,
@@ -127,6 +116,17 @@ VIDEO_TYPES = frozenset(
         "youtube_shorts",
     }
 )
+
+
+def admitted(
+    platforms: Collection[str] | None, content_types: Collection[str] | None
+) -> frozenset[str]:
+    """The content types a request's filters admit (``None`` or empty: filter absent)."""
+    if platforms:
+        return frozenset(ct for p in platforms for ct in PLATFORM_CONTENT_TYPES[p])
+    if content_types:
+        return frozenset(content_types)
+    return frozenset(CONTENT_TYPES)
 
 
 def valid_metrics(allowed: tuple[str, ...], content_types: frozenset[str]) -> list[str]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any
 
+from later_reporting import _catalog as cat
 from later_reporting._errors import ValidationError
 from later_reporting._seam import ENUMS, Operation
 
@@ -176,6 +177,24 @@ def max_items(value: object) -> int | None:
     return value
 
 
+def supported_for_filters(op: Operation, params: dict[str, Any]) -> None:
+    """Metrics restricted to some content types need filters admitting only those."""
+    allowed = cat.METRICS_OF[op.metric] if op.metric else ()
+    content = cat.admitted(
+        [str(p.value) for p in params.get("platform", [])],
+        [str(c.value) for c in params.get("content_type", [])],
+    )
+    valid = cat.valid_metrics(allowed, content)
+    unsupported = [str(m.value) for m in params["metrics"] if str(m.value) not in valid]
+    if unsupported:
+        raise ValidationError(
+            "metrics",
+            f"{', '.join(unsupported)} not supported for the current platform/content type "
+            "filters (restricted to some content types; filter with content_types); "
+            f"valid metrics are: {', '.join(valid)}",
+        )
+
+
 def report_params(
     op: Operation,
     *,
@@ -231,6 +250,8 @@ def report_params(
         params["sort_direction"] = enum_value(
             "sort_direction", ENUMS["sort_direction"], sort_direction
         )
+    if "metrics" in params:
+        supported_for_filters(op, params)
     if granularity is not None:
         params["granularity"] = enum_value("granularity", ENUMS["granularity"], granularity)
     if page_size_ is not None:

@@ -120,6 +120,13 @@ class RateLimiter:
             )
 
 
+def not_allowed(method: str, path: str, allow: str) -> Problem:
+    """405 for a known path asked with a method it does not support, naming those it does."""
+    return Problem(
+        "ANL_00405", f"{method} is not supported on {path}; use {allow}.", headers={"Allow": allow}
+    )
+
+
 Handler = Callable[[Request, SandboxClient], Awaitable[dict[str, Any]]]
 
 
@@ -204,14 +211,16 @@ class SandboxApp:
         host = request.client.host if request.client else "local"
         if path == "/oauth/token":
             if request.method != "POST":
-                raise Problem("ANL_00404", f"No route {request.method} {path}.")
+                raise not_allowed(request.method, path, "POST")
             self.limiter.check(host)
             if self.config.faults.on_token_endpoint:
                 await self.inject_faults()
             return await self.token(request)
         handler = self.routes.get(path)
-        if handler is None or request.method not in ("GET", "HEAD"):
+        if handler is None:
             raise Problem("ANL_00404", f"No route {request.method} {path}.")
+        if request.method not in ("GET", "HEAD"):
+            raise not_allowed(request.method, path, "GET, HEAD")
         self.limiter.check(host)
         self.report_requests += 1
         await self.inject_faults()
@@ -386,7 +395,7 @@ class SandboxApp:
         metrics = q.metrics(
             query, cat.PLATFORM, cat.PLATFORM_DEFAULT, sel.content_types, required=False
         )
-        sort = self.sort(query, cat.PLATFORM, "/platforms/performance")
+        sort = self.sort(query, cat.PLATFORM_SORT, "/platforms/performance")
         return self.paginated(query, self.reports.platforms_performance(sel, metrics, sort), list)
 
     async def return_on_investment(self, request: Request, client: SandboxClient) -> dict[str, Any]:
@@ -400,7 +409,7 @@ class SandboxApp:
         metrics = q.metrics(
             query, cat.CREATOR, cat.CREATOR_DEFAULT, sel.content_types, required=False
         )
-        sort = self.sort(query, cat.CREATOR, "/creators/performance")
+        sort = self.sort(query, cat.CREATOR_SORT, "/creators/performance")
         return self.paginated(query, self.reports.creators_performance(sel, metrics, sort), list)
 
     async def posts_performance(self, request: Request, client: SandboxClient) -> dict[str, Any]:

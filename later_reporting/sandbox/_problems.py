@@ -10,6 +10,7 @@ TITLES = {
     "ANL_00401": "Unauthorized",
     "ANL_00403": "Forbidden",
     "ANL_00404": "Not Found",
+    "ANL_00405": "Method Not Allowed",
     "ANL_00429": "Too Many Requests",
     "ANL_00500": "Internal Server Error",
 }
@@ -19,6 +20,7 @@ STATUS = {
     "ANL_00401": 401,
     "ANL_00403": 403,
     "ANL_00404": 404,
+    "ANL_00405": 405,
     "ANL_00429": 429,
     "ANL_00500": 500,
 }

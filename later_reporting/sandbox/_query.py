@@ -17,6 +17,8 @@ from later_reporting.sandbox._problems import Problem, invalid
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 INTEGER = re.compile(r"-?\d{1,18}")
+INT64 = re.compile(r"-?\d{1,19}")
+INT64_RANGE = (-(2**63), 2**63 - 1)
 ARRAYS = frozenset({"instanceIds", "campaignIds", "platform", "contentType", "metrics"})
 
 
@@ -98,9 +100,10 @@ class Query:
         values = self.array("campaignIds")
         if values is None:
             return None
-        bad = [v for v in values if not INTEGER.fullmatch(v)]
+        low, high = INT64_RANGE
+        bad = [v for v in values if not INT64.fullmatch(v) or not low <= int(v) <= high]
         if bad:
-            raise invalid(f"'campaignIds' must be integers; got {', '.join(bad)}.")
+            raise invalid(f"'campaignIds' must be 64-bit integers; got {', '.join(bad)}.")
         if len(values) > 50:
             raise invalid(f"Maximum of 50 campaignIds allowed (got {len(values)}).")
         return tuple(sorted({int(v) for v in values}))

@@ -425,9 +425,10 @@ def test_api_errors_exit_codes(tmp_path: Path, env: dict[str, str]) -> None:
         ],
         env=env,
     )
-    assert restricted.exit_code == 4
+    # Refused before any request: the SDK knows which metrics the filters restrict.
+    assert restricted.exit_code == 2
     assert restricted.output.lower().count("valid metrics") == 1  # listed once
-    assert "impressions" in restricted.output
+    assert "valid metrics are:" in restricted.output and "impressions" in restricted.output
     wrong = CliRunner().invoke(
         main, ["auth", "check"], env={**env, "LATER_REPORTING_CLIENT_SECRET": "wrong"}
     )

@@ -171,10 +171,12 @@ async def test_async_summary_and_roi(async_client: lr.AsyncClient) -> None:
 def test_api_errors_from_the_sandbox(client: lr.Client) -> None:
     with pytest.raises(lr.InstanceAccessDenied, match="instance_xyz"):
         list(client.posts.performance(start=START, end=END, instance_ids=["instance_xyz"]))
-    with pytest.raises(lr.UnsupportedMetricError) as info:
+    # A metric restricted to other content types is refused locally, as the sandbox would.
+    with pytest.raises(lr.ValidationError, match="avgWatchTime not supported") as info:
         list(client.posts.performance(start=START, end=END, metrics=["avgWatchTime"]))
-    assert "impressions" in info.value.valid_metrics
-    assert "avgWatchTime" not in info.value.valid_metrics
+    valid = str(info.value).split("valid metrics are: ")[1].split(", ")
+    assert "impressions" in valid
+    assert "avgWatchTime" not in valid
 
 
 @pytest.mark.parametrize(
