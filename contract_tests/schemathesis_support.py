@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -111,6 +112,22 @@ def _cursor_not_issued_by_the_api(case: Any, body: dict[str, Any]) -> bool:
     return any(value != "null" for value in _values(case, "nextCursor"))
 
 
+def _date_basis_in_the_servers_spelling(case: Any, body: dict[str, Any]) -> bool:
+    """The newer docs spell dateBasis values ``postDate``/``performanceDate``; the spec keeps
+    the seeds' ``post_date``. Allowed only where the fingerprint found that spelling."""
+    from contract_tests.fingerprint import load_report
+
+    sent = _values(case, "dateBasis")
+    report = load_report(os.environ.get("LATER_REPORTING_BASE_URL", ""))
+    return (
+        bool(sent)
+        and all(value in ("post_date", "performance_date") for value in sent)
+        and "postDate" in str(body.get("detail", ""))
+        and report is not None
+        and report.get("date_basis_spelling") == "postDate"
+    )
+
+
 RULES = [
     Rule(
         "platform and contentType cannot be combined", 400, "ANL_00400", _platform_with_content_type
@@ -128,6 +145,12 @@ RULES = [
         400,
         "ANL_00400",
         _cursor_not_issued_by_the_api,
+    ),
+    Rule(
+        "dateBasis in the postDate spelling the fingerprint found (newer docs' variant)",
+        400,
+        "ANL_00400",
+        _date_basis_in_the_servers_spelling,
     ),
     Rule(
         "instanceIds outside the client's instances",

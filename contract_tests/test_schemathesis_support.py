@@ -153,3 +153,33 @@ def test_every_check_the_suite_names_is_registered() -> None:
     names = set(CHECKS.get_all_names())
     assert set(support.CHECKS) <= names
     assert CHECKS.get_one("positive_data_acceptance") is support.positive_data_acceptance
+
+
+SPELLING_REFUSAL = problem(
+    "ANL_00400", "'dateBasis' must be one of postDate, performanceDate; got 'post_date'."
+)
+
+
+@pytest.mark.parametrize(("found", "allowed"), [("postDate", True), ("post_date", False)])
+def test_date_basis_spelling_refusal_is_allowed_only_where_the_fingerprint_found_it(
+    found: str, allowed: bool, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "http://127.0.0.1:9"
+    report = tmp_path / "fingerprint.json"
+    report.write_text(json.dumps({"base_url": url, "date_basis_spelling": found}))
+    monkeypatch.setenv("LATER_REPORTING_FINGERPRINT", str(report))
+    monkeypatch.setenv("LATER_REPORTING_BASE_URL", url)
+    query = {**DATES, "dateBasis": ["post_date"]}
+    rule = support.documented_rule(case(query), 400, SPELLING_REFUSAL)
+    assert (rule is not None) is allowed
+    if allowed:
+        assert rule is not None and "postDate spelling" in rule.name
+
+
+def test_date_basis_spelling_refusal_without_a_fingerprint_fails(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LATER_REPORTING_FINGERPRINT", str(tmp_path / "none.json"))
+    query = {**DATES, "dateBasis": ["post_date"]}
+    with pytest.raises(AssertionError, match="by no documented rule"):
+        support.positive_data_acceptance(None, response(400, SPELLING_REFUSAL), case(query))

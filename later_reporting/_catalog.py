@@ -33,7 +33,7 @@ PLATFORM_OF: dict[str, str] = {
 
 def _fields(model: type[Any]) -> list[str]:
     """The response schema's property names, in the spec's order, squashed for matching."""
-    return [f.name.replace("_", "") for f in attrs.fields(model)]
+    return [f.name.replace("_", "") for f in attrs.fields(model) if f.init]
 
 
 def _ordered(enum: type[Enum], *models: type[Any]) -> tuple[str, ...]:
@@ -50,8 +50,8 @@ def _ordered(enum: type[Enum], *models: type[Any]) -> tuple[str, ...]:
 
 def _properties(model: type[Any]) -> tuple[str, ...]:
     """The JSON names of a response schema whose properties are all nullable numbers."""
-    names = [f.name for f in attrs.fields(model) if f.name != "additional_properties"]
-    return tuple(model(**dict.fromkeys(names)).to_dict())
+    api_names: dict[str, str] = model._API_NAMES  # JSON name -> attribute, in schema order
+    return tuple(api_names)
 
 
 def _names(text: str) -> tuple[str, ...]:

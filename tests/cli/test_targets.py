@@ -241,6 +241,9 @@ def test_nothing_reaches_stdout_before_auth_and_validation_pass(env: dict[str, s
     wrong = run([*CAMPAIGNS, "-o", "-"], {**env, "LATER_REPORTING_CLIENT_SECRET": "wrong"})
     assert wrong.exit_code == 3
     assert wrong.stdout == ""
-    rejected = run([*POSTS, "--metrics", "avgWatchTime", "-o", "-"], env)
-    assert rejected.exit_code == 4
+    refused = run([*POSTS, "--metrics", "avgWatchTime", "-o", "-"], env)  # by the SDK
+    assert refused.exit_code == 2
+    assert refused.stdout == ""
+    rejected = run([*POSTS, "--instance-id", "instance_xyz", "-o", "-"], env)  # by the server
+    assert rejected.exit_code == 3
     assert rejected.stdout == ""
