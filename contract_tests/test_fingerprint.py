@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import json
 import os
 import subprocess
@@ -12,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from contract_tests import run as contract_run
 from contract_tests.fingerprint import (
     checks_not_applying,
     fingerprint,
@@ -157,35 +160,21 @@ def test_the_staging_suite_passes_against_the_newer_docs_variant(tmp_path: Path)
         rate_limit_headers=False,
         array_encodings=("comma", "brackets"),
     )
-    report = tmp_path / "fingerprint.json"
+    # Exactly what `nox -s contract` runs: the fingerprint first, then the suite reading it.
     with serve_in_thread(variant) as url:
         env = {
-            **os.environ,
             "LATER_REPORTING_BASE_URL": url,
-            "LATER_REPORTING_CLIENT_ID": "demo-client",
-            "LATER_REPORTING_CLIENT_SECRET": "demo-secret",
+            **contract_run.SANDBOX_ENV,
             "LATER_REPORTING_CONTRACT_EXAMPLES": "3",
-            "LATER_REPORTING_FINGERPRINT": str(report),
         }
-        steps = [
-            ["-m", "contract_tests.fingerprint", "--output", str(report)],
-            ["-m", "pytest", "contract_tests/test_staging_contract.py", "-m", "staging", "-q"],
-        ]
-        runs = [
-            subprocess.run(
-                [sys.executable, *step, *(["-p", "no:cacheprovider"] if "pytest" in step else [])],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-            for step in steps
-        ]
-    assert runs[0].returncode == 0, runs[0].stderr
+        with contextlib.redirect_stdout(io.StringIO()):
+            probed = contract_run.run_fingerprint(env, tmp_path)
+        suite = contract_run.run_suite(env, tmp_path, timeout=600)
+    report = tmp_path / "fingerprint.json"
+    assert probed == 0
     assert json.loads(report.read_text(encoding="utf-8"))["rate_limit_headers"] is False
-    assert runs[1].returncode == 0, runs[1].stdout[-3000:]
-    assert " passed" in runs[1].stdout
+    assert suite.returncode == 0, suite.stdout[-3000:]
+    assert " passed" in suite.stdout
 
 
 def test_the_command_fails_clearly_when_the_token_exchange_fails(tmp_path: Path) -> None:
