@@ -206,8 +206,8 @@ def sync_versus_export(rounds: int = 3) -> list[Result]:
             True,
         ),
         Result(
-            "the same commands with no bytecode cache (every module compiled at each start, "
-            "as with PYTHONDONTWRITEBYTECODE=1 on a fresh install)",
+            "the same commands with no bytecode cache (PYTHONDONTWRITEBYTECODE=1: every module "
+            "compiled at each start)",
             f"{cold_sync:.1f} s",
             f"{cold_export:.1f} s",
             cold_sync / cold_export,
