@@ -164,7 +164,7 @@ def run_sync(
 @click.option(
     "--slice-months",
     type=click.IntRange(1, 24),
-    default=6,  # later_reporting.dlt.DEFAULT_SLICE_MONTHS (not imported: dlt is optional)
+    default=12,  # later_reporting.dlt.DEFAULT_SLICE_MONTHS (not imported: dlt is optional)
     show_default=True,
     help="Months per checkpointed slice of a backfill.",
 )

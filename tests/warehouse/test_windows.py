@@ -75,4 +75,15 @@ def test_the_command_and_the_source_share_the_default_slice() -> None:
     from later_reporting.dlt import DEFAULT_SLICE_MONTHS
 
     option = next(p for p in command.params if p.name == "slice_months")
-    assert option.default == DEFAULT_SLICE_MONTHS == 6
+    assert option.default == DEFAULT_SLICE_MONTHS == 12
+
+
+def test_a_year_of_backfill_is_one_checkpointed_slice_by_default() -> None:
+    # One dlt load per slice: a calendar year is one load, two years two.
+    year = w.slices(D(2025, 1, 1), D(2025, 12, 31), w.DEFAULT_SLICE_MONTHS)
+    assert year == [w.Slice(D(2025, 1, 1), D(2025, 12, 31))]
+    assert w.slices(D(2024, 6, 2), D(2026, 6, 1), w.DEFAULT_SLICE_MONTHS) == [
+        w.Slice(D(2024, 6, 2), D(2025, 5, 31)),
+        w.Slice(D(2025, 6, 1), D(2026, 5, 31)),
+        w.Slice(D(2026, 6, 1), D(2026, 6, 1)),
+    ]
