@@ -199,7 +199,8 @@ class Client(_BaseClient):
         concurrency: Pages fetched at once once the first page gave the totals, ``1`` to
             ``64``. Default ``4``.
         rate_limit: Requests per minute, one budget shared by every thread and task of this
-            client; the server's ``X-Ratelimit-*`` headers replace it when they arrive.
+            client, and a ceiling: the server's ``X-Ratelimit-*`` headers lower it when they
+            arrive, but never raise it.
             Default ``120`` (the API's limit); ``None`` turns the budget off.
         on_drift: What to do when ``totalItems`` changes during one walk: ``"raise"``
             (default, ``DriftError``) or ``"warn"`` (a ``RuntimeWarning``).
@@ -359,7 +360,8 @@ class AsyncClient(_BaseClient):
         concurrency: Pages fetched at once once the first page gave the totals, ``1`` to
             ``64``. Default ``4``.
         rate_limit: Requests per minute, one budget shared by every thread and task of this
-            client; the server's ``X-Ratelimit-*`` headers replace it when they arrive.
+            client, and a ceiling: the server's ``X-Ratelimit-*`` headers lower it when they
+            arrive, but never raise it.
             Default ``120`` (the API's limit); ``None`` turns the budget off.
         on_drift: What to do when ``totalItems`` changes during one walk: ``"raise"``
             (default, ``DriftError``) or ``"warn"`` (a ``RuntimeWarning``).
