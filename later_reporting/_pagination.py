@@ -98,6 +98,14 @@ class Query:
     operation: str = "the query"
 
 
+def page_size_for(page_size: int, max_items: int | None) -> int:
+    """The page size to ask for: no more rows a page than ``max_items`` wants in all.
+
+    ``max_items=5`` with the default ``page_size=100`` asks for ``pageSize=5``.
+    """
+    return page_size if max_items is None else min(page_size, max_items)
+
+
 def page_of(body: Body, number: int | None, rows: Callable[[Body], list[Any]]) -> Page[Any]:
     """The page of a body; ``rows`` checks the body's envelope before anything reads it."""
     items = rows(body)
@@ -280,7 +288,11 @@ class Tally:
 
 
 def too_large(first: Page[Any], query: Query) -> bool:
-    return (first.total_pages or 0) > MAX_PAGES
+    """Whether the walk needs pages past the server's cap (``max_items`` may stop it sooner)."""
+    needed = first.total_pages or 0
+    if query.max_items is not None:
+        needed = min(needed, -(-query.max_items // page_size_of(first, query.page_size)))
+    return needed > MAX_PAGES
 
 
 def halves(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
