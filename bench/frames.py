@@ -54,8 +54,7 @@ def run() -> list[Result]:
     (frame_s, frame_mb), (norm_s, norm_mb), (walk_s, walk_mb) = (got[m] for m in MODES)
     return [
         Result(
-            f"{ROWS:,} posts to a DataFrame: to_pandas() vs dicts() + json_normalize, "
-            "process time",
+            f"{ROWS:,} posts to a DataFrame: to_pandas() vs dicts() + json_normalize, process time",
             f"{frame_s:.2f} s",
             f"{norm_s:.2f} s",
             frame_s / norm_s,
