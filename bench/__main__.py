@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import export, ratelimit, soak, throughput, warehouse
+from bench import export, frames, ratelimit, soak, throughput, warehouse
 from bench._common import Result
 
 MODULES = {
@@ -21,6 +21,7 @@ MODULES = {
     "soak": soak,
     "ratelimit": ratelimit,
     "warehouse": warehouse,
+    "frames": frames,
 }
 HEADER = (
     "# Benchmark results\n\nMeasured by `nox -s bench`. Each figure is measured beside its "

@@ -8,6 +8,8 @@ on, proxies from the environment or ``proxy=``), the user's ``transport=``, or t
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import types
 from typing import Any, Literal
 
@@ -44,7 +46,7 @@ from later_reporting._resources import (
     Posts,
 )
 from later_reporting._seam import Operation
-from later_reporting._transport import RetryPolicy
+from later_reporting._transport import CEILING, MAX_RETRIES, RetryPolicy
 
 USER_AGENT = f"later-reporting-python/{__version__}"
 DriftPolicy = Literal["raise", "warn"]
@@ -79,6 +81,9 @@ def _translate(error: httpx.TransportError) -> LaterReportingError:
 
 class _BaseClient:
     """What both clients share: settings, the token cache, the rate budget, introspection."""
+
+    _parent: _BaseClient | None = None  # the client a ``with_options`` client derives from
+    _ceiling: RateBudget | None = None  # a ``with_options`` client's own ``rate_limit``
 
     def __init__(
         self,
@@ -137,7 +142,7 @@ class _BaseClient:
             self._settings.client_id, self._settings.client_secret, self._settings.total_timeout
         )
         kwargs["timeout"] = self._settings.timeout  # keep the client's connect/read split
-        return kwargs
+        return self._with_extensions(kwargs)
 
     def _request_kwargs(
         self, op: Operation, params: dict[str, Any], timeout: object
@@ -148,7 +153,48 @@ class _BaseClient:
         )
         if seconds is None:
             kwargs["timeout"] = self._settings.timeout  # keep the client's connect/read split
+        return self._with_extensions(kwargs)
+
+    def _with_extensions(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Tell the transport this client's ``max_retries`` and own rate ceiling (the
+        transport is shared with every ``with_options`` client)."""
+        extensions = kwargs.setdefault("extensions", {})
+        extensions[MAX_RETRIES] = self._settings.max_retries
+        if self._ceiling is not None:
+            extensions[CEILING] = self._ceiling
         return kwargs
+
+    def _derive(
+        self,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+        rate_limit: int | None,
+        concurrency: int | None,
+    ) -> Any:
+        """A shallow copy sharing the pool, token and budget, with the options changed
+        (checked as the constructor checks them)."""
+        current = self._settings
+        checked = resolve(
+            current.client_id,
+            "-",  # not used: the copy keeps the sealed secret
+            current.base_url,
+            current.timeout if timeout is None else timeout,
+            current.max_retries if max_retries is None else max_retries,
+            self.concurrency if concurrency is None else concurrency,
+            rate_limit,
+        )
+        derived = copy.copy(self)
+        derived._parent = self
+        derived._settings = dataclasses.replace(
+            current,
+            timeout=checked.timeout if timeout is not None else current.timeout,
+            total_timeout=checked.total_timeout if timeout is not None else current.total_timeout,
+            max_retries=checked.max_retries,
+        )
+        derived.concurrency = checked.concurrency
+        if rate_limit is not None:
+            derived._ceiling = RateBudget(rate_limit, follow_server=False)
+        return derived
 
 
 def _jwt_of(response: httpx.Response) -> str:
@@ -199,7 +245,8 @@ class Client(_BaseClient):
         concurrency: Pages fetched at once once the first page gave the totals, ``1`` to
             ``64``. Default ``4``.
         rate_limit: Requests per minute, one budget shared by every thread and task of this
-            client; the server's ``X-Ratelimit-*`` headers replace it when they arrive.
+            client, and a ceiling: the server's ``X-Ratelimit-*`` headers lower it when they
+            arrive, but never raise it.
             Default ``120`` (the API's limit); ``None`` turns the budget off.
         on_drift: What to do when ``totalItems`` changes during one walk: ``"raise"``
             (default, ``DriftError``) or ``"warn"`` (a ``RuntimeWarning``).
@@ -303,8 +350,9 @@ class Client(_BaseClient):
 
     def close(self) -> None:
         """Close the connection pool (not an ``http_client`` you passed); later calls raise
-        ``ClientClosedError``."""
-        self._http.close()
+        ``ClientClosedError``. A ``with_options`` client leaves the shared pool open."""
+        if self._parent is None:
+            self._http.close()
 
     def __enter__(self) -> Client:
         """Return the client itself; the block's end closes it."""
@@ -318,6 +366,48 @@ class Client(_BaseClient):
     ) -> None:
         """Close the client (see ``close``)."""
         self.close()
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        rate_limit: int | None = None,
+        concurrency: int | None = None,
+    ) -> Client:
+        """A client for a block of calls with some options changed, sharing this client's
+        connection pool, token and rate budget (nothing new is opened or fetched).
+
+        Example:
+            ```python
+            patient = client.with_options(timeout=120, max_retries=5)
+            rows = patient.posts.performance(start="2025-01-01", end="2025-12-31").to_list()
+            ```
+
+        Args:
+            timeout: Seconds per request, or an ``httpx.Timeout``, as in the constructor.
+                Default: this client's.
+            max_retries: Retries of a failed GET, as in the constructor. Default: this
+                client's.
+            rate_limit: Requests per minute for the calls of the new client, on top of the
+                shared budget (which still counts them): a ceiling for this block only.
+                Default ``None``: only the shared budget.
+            concurrency: Pages fetched at once, ``1`` to ``64``. Default: this client's.
+
+        Returns:
+            A client of the same class. Closing it (or leaving its ``with`` block) leaves
+            the shared pool open; closing this client closes it for both.
+
+        Raises:
+            ConfigurationError: An option out of range, before anything is sent.
+        """
+        derived: Client = self._derive(timeout, max_retries, rate_limit, concurrency)
+        derived.instances = Instances(derived)
+        derived.campaigns = Campaigns(derived)
+        derived.platforms = Platforms(derived)
+        derived.creators = Creators(derived)
+        derived.posts = Posts(derived)
+        return derived
 
 
 class AsyncClient(_BaseClient):
@@ -359,7 +449,8 @@ class AsyncClient(_BaseClient):
         concurrency: Pages fetched at once once the first page gave the totals, ``1`` to
             ``64``. Default ``4``.
         rate_limit: Requests per minute, one budget shared by every thread and task of this
-            client; the server's ``X-Ratelimit-*`` headers replace it when they arrive.
+            client, and a ceiling: the server's ``X-Ratelimit-*`` headers lower it when they
+            arrive, but never raise it.
             Default ``120`` (the API's limit); ``None`` turns the budget off.
         on_drift: What to do when ``totalItems`` changes during one walk: ``"raise"``
             (default, ``DriftError``) or ``"warn"`` (a ``RuntimeWarning``).
@@ -465,8 +556,9 @@ class AsyncClient(_BaseClient):
 
     async def aclose(self) -> None:
         """Close the connection pool (not an ``http_client`` you passed); later calls raise
-        ``ClientClosedError``."""
-        await self._http.aclose()
+        ``ClientClosedError``. A ``with_options`` client leaves the shared pool open."""
+        if self._parent is None:
+            await self._http.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         """Return the client itself; the block's end closes it."""
@@ -480,3 +572,45 @@ class AsyncClient(_BaseClient):
     ) -> None:
         """Close the client (see ``aclose``)."""
         await self.aclose()
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        rate_limit: int | None = None,
+        concurrency: int | None = None,
+    ) -> AsyncClient:
+        """A client for a block of calls with some options changed, sharing this client's
+        connection pool, token and rate budget (nothing new is opened or fetched).
+
+        Example:
+            ```python
+            patient = client.with_options(timeout=120, max_retries=5)
+            rows = patient.posts.performance(start="2025-01-01", end="2025-12-31").to_list()
+            ```
+
+        Args:
+            timeout: Seconds per request, or an ``httpx.Timeout``, as in the constructor.
+                Default: this client's.
+            max_retries: Retries of a failed GET, as in the constructor. Default: this
+                client's.
+            rate_limit: Requests per minute for the calls of the new client, on top of the
+                shared budget (which still counts them): a ceiling for this block only.
+                Default ``None``: only the shared budget.
+            concurrency: Pages fetched at once, ``1`` to ``64``. Default: this client's.
+
+        Returns:
+            A client of the same class. Closing it (or leaving its ``with`` block) leaves
+            the shared pool open; closing this client closes it for both.
+
+        Raises:
+            ConfigurationError: An option out of range, before anything is sent.
+        """
+        derived: AsyncClient = self._derive(timeout, max_retries, rate_limit, concurrency)
+        derived.instances = AsyncInstances(derived)
+        derived.campaigns = AsyncCampaigns(derived)
+        derived.platforms = AsyncPlatforms(derived)
+        derived.creators = AsyncCreators(derived)
+        derived.posts = AsyncPosts(derived)
+        return derived

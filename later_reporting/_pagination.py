@@ -35,11 +35,16 @@ from collections.abc import (
 )
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from later_reporting import _retry
+from later_reporting import _frames, _retry
 from later_reporting._errors import DriftError, IncompleteResultError, QueryTooLargeError
 from later_reporting._seam import UNSET
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
 
 T = TypeVar("T")
 MAX_PAGES = 500
@@ -91,6 +96,14 @@ class Query:
     split_reason: str = ""
     descending: bool = True
     operation: str = "the query"
+
+
+def page_size_for(page_size: int, max_items: int | None) -> int:
+    """The page size to ask for: no more rows a page than ``max_items`` wants in all.
+
+    ``max_items=5`` with the default ``page_size=100`` asks for ``pageSize=5``.
+    """
+    return page_size if max_items is None else min(page_size, max_items)
 
 
 def page_of(body: Body, number: int | None, rows: Callable[[Body], list[Any]]) -> Page[Any]:
@@ -275,7 +288,11 @@ class Tally:
 
 
 def too_large(first: Page[Any], query: Query) -> bool:
-    return (first.total_pages or 0) > MAX_PAGES
+    """Whether the walk needs pages past the server's cap (``max_items`` may stop it sooner)."""
+    needed = first.total_pages or 0
+    if query.max_items is not None:
+        needed = min(needed, -(-query.max_items // page_size_of(first, query.page_size)))
+    return needed > MAX_PAGES
 
 
 def halves(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
@@ -507,6 +524,33 @@ class Paginator(Generic[T]):
             workers.abandon()  # waits in running fetches end now; nothing joins them
         tally.finish()
 
+    def iter_arrow(self) -> Iterator[pyarrow.RecordBatch]:
+        """One ``pyarrow.RecordBatch`` per page, as pages arrive (memory stays flat).
+
+        Columns are the file export's (flat snake_case names; counts and ids ``int64``,
+        metrics ``float64``, dates ``date32``); only requested metrics are columns. Needs
+        pyarrow (``later-reporting[parquet]``).
+        """
+        return _frames.iter_arrow(self._query, self._pages(typed=False))
+
+    def to_arrow(self) -> pyarrow.Table:
+        """Every row (up to ``max_items``) as one ``pyarrow.Table`` with the export's columns."""
+        return _frames.to_arrow(self._query, self._pages(typed=False))
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """Every row as a ``pandas.DataFrame`` with the export's columns (counts ``Int64``).
+
+        Needs the ``later-reporting[pandas]`` extra.
+        """
+        return _frames.to_pandas(self._query, self._pages(typed=False))  # type: ignore[no-any-return]
+
+    def to_polars(self) -> polars.DataFrame:
+        """Every row as a ``polars.DataFrame`` with the export's columns and types.
+
+        Needs the ``later-reporting[polars]`` extra.
+        """
+        return _frames.to_polars(self._query, self._pages(typed=False))  # type: ignore[no-any-return]
+
 
 class AsyncPaginator(Generic[T]):
     """Rows (``async for row in paginator``) and pages (``paginator.pages()``) of a list operation.
@@ -667,3 +711,30 @@ class AsyncPaginator(Generic[T]):
                     task.exception()  # seen here, so asyncio does not log it as never retrieved
                 task.cancel()
         tally.finish()
+
+    def iter_arrow(self) -> AsyncIterator[pyarrow.RecordBatch]:
+        """One ``pyarrow.RecordBatch`` per page, as pages arrive (memory stays flat).
+
+        Columns are the file export's (flat snake_case names; counts and ids ``int64``,
+        metrics ``float64``, dates ``date32``); only requested metrics are columns. Needs
+        pyarrow (``later-reporting[parquet]``).
+        """
+        return _frames.aiter_arrow(self._query, self._pages(typed=False))
+
+    async def to_arrow(self) -> pyarrow.Table:
+        """Every row (up to ``max_items``) as one ``pyarrow.Table`` with the export's columns."""
+        return await _frames.ato_arrow(self._query, self._pages(typed=False))
+
+    async def to_pandas(self) -> pandas.DataFrame:
+        """Every row as a ``pandas.DataFrame`` with the export's columns (counts ``Int64``).
+
+        Needs the ``later-reporting[pandas]`` extra.
+        """
+        return await _frames.ato_pandas(self._query, self._pages(typed=False))  # type: ignore[no-any-return]
+
+    async def to_polars(self) -> polars.DataFrame:
+        """Every row as a ``polars.DataFrame`` with the export's columns and types.
+
+        Needs the ``later-reporting[polars]`` extra.
+        """
+        return await _frames.ato_polars(self._query, self._pages(typed=False))  # type: ignore[no-any-return]

@@ -3,7 +3,9 @@
 Until the server says more, a sliding window: at most ``limit`` requests in any ``window``
 seconds, which is safe against any server. The server's ``X-Ratelimit-Limit`` and
 ``X-Ratelimit-Window`` headers replace the configured numbers when they arrive (numbers
-outside :data:`MAX_LIMIT` / :data:`MAX_WINDOW`, zero, negative or unreadable are ignored).
+outside :data:`MAX_LIMIT` / :data:`MAX_WINDOW`, zero, negative or unreadable are ignored),
+but only below them: the configured numbers are a ceiling never exceeded, whatever the
+server advertises (:func:`capped`); a lower figure from the server wins.
 
 Servers usually count fixed windows aligned to the clock, which a sliding window cannot
 see: it waits a whole window from its first request, where the server would have taken
@@ -64,6 +66,30 @@ def server_window(value: str | None) -> float | None:
     return window if math.isfinite(window) and 0 < window <= MAX_WINDOW else None
 
 
+def capped(
+    limit: int, window: float, ceiling_limit: int, ceiling_window: float
+) -> tuple[int, float]:
+    """The server's numbers held under the configured ceiling (``rate_limit`` per minute).
+
+    The result never lets more than ``limit`` requests through in any ``window`` (the
+    server's figure wins when lower) nor more than ``ceiling_limit`` in any
+    ``ceiling_window``, whatever the server advertises:
+
+    - a server window at least as long as the ceiling's: ``min`` of the limits, over the
+      server's window;
+    - a shorter server window: either the server's window with the ceiling shared among
+      the server windows one ceiling window can touch, or the ceiling's window with the
+      lower limit, whichever lets more through (the ceiling's numbers on a tie).
+    """
+    if window >= ceiling_window:
+        return min(limit, ceiling_limit), window
+    per_window = min(limit, ceiling_limit // math.ceil(ceiling_window / window))
+    whole = min(limit, ceiling_limit)
+    if per_window >= 1 and per_window / window > whole / ceiling_window:
+        return per_window, window
+    return whole, ceiling_window
+
+
 def clock_aligned(until_wall: float, window: float, whole_seconds: bool) -> float:
     """Where the server's window most likely ends, given ``now + Retry-After`` on the wall clock.
 
@@ -96,6 +122,7 @@ class RateBudget:
         self.limit = limit
         self.window = window
         self.follow_server = follow_server and limit is not None
+        self.ceiling = (limit, window)  # configured: never exceeded, whatever the server says
         self._clock, self._wall = clock, wall
         self._sent: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
@@ -195,10 +222,14 @@ class RateBudget:
             logger.debug("ignoring rate-limit headers limit=%r window=%r", limit, window)
         if new_limit is None:
             return
+        server = (new_limit, new_window or self.window)
+        ceiling_limit, ceiling_window = self.ceiling
+        assert ceiling_limit is not None  # follow_server is off without a budget
         with self._lock:
-            self.limit = new_limit
-            self.window = new_window or self.window
-            self._advertised = True
+            self.limit, self.window = capped(*server, ceiling_limit, ceiling_window)
+            # The probe (one request past a spent budget, to learn the server's phase) is
+            # for the server's own numbers only: past a lower ceiling it would break it.
+            self._advertised = (self.limit, self.window) == server
 
     def answered(self, status: int | None, retry_after: float | None, probe: bool = False) -> bool:
         """Learn from an answer (``status`` None: none came; ``probe``: the answer to the

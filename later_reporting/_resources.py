@@ -13,7 +13,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from later_reporting import _validation as v
-from later_reporting._pagination import AsyncPaginator, Paginator, Query
+from later_reporting._pagination import AsyncPaginator, Paginator, Query, page_size_for
 from later_reporting._seam import OPERATIONS, Operation, parse, rows_of
 from later_reporting.models import (
     Campaign,
@@ -59,7 +59,7 @@ def _query(
     sort_property: object = None,
     sort_direction: object = None,
 ) -> Query:
-    params.setdefault("page_size", v.page_size(page_size))
+    params.setdefault("page_size", page_size_for(v.page_size(page_size), v.max_items(max_items)))
     basis = getattr(date_basis, "value", date_basis) or "post_date"
     sort = getattr(sort_property, "value", sort_property)
     ascending = getattr(sort_direction, "value", sort_direction) == "ASC"

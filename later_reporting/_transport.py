@@ -10,6 +10,7 @@ corrupt compressed body fails the attempt like a truncated one.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ from later_reporting._logging import logger
 from later_reporting._ratelimit import RETRY_AFTER, RateBudget
 
 TOTAL_TIMEOUT = "later_reporting.total_timeout"
+MAX_RETRIES = "later_reporting.max_retries"
+"""Request extension: this request's ``max_retries`` (a client from ``with_options``)."""
+CEILING = "later_reporting.ceiling"
+"""Request extension: a ``RateBudget`` the request passes besides the client's shared one."""
 BACKOFF = "backoff"
 
 
@@ -113,8 +118,11 @@ class RetryTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what _Body decodes
+        policy, ceiling = policy_of(request, self.policy), ceiling_of(request)
         attempt = 0
         while True:
+            if ceiling is not None:
+                ceiling.acquire()
             probe = self.budget.acquire()
             started = time.monotonic()
             try:
@@ -124,7 +132,7 @@ class RetryTransport(httpx.BaseTransport):
                 self.budget.answered(None, None, probe)
                 _log(request, type(error).__name__, attempt, started)
                 if not _retry.should_retry(
-                    request.method, request.url.path, None, error, attempt, self.policy.max_retries
+                    request.method, request.url.path, None, error, attempt, policy.max_retries
                 ):
                     raise
                 _retry.sleep(_retry.retry_delay(attempt), BACKOFF)
@@ -134,7 +142,7 @@ class RetryTransport(httpx.BaseTransport):
                 self.budget.answered(None, None, probe)
                 raise
             _log(request, str(response.status_code), attempt, started)
-            wait = next_wait(request, response, attempt, self.policy, self.budget, probe)
+            wait = next_wait(request, response, attempt, policy, self.budget, probe)
             if wait is None:
                 return response
             _retry.sleep(*wait)
@@ -163,8 +171,11 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what _Body decodes
+        policy, ceiling = policy_of(request, self.policy), ceiling_of(request)
         attempt = 0
         while True:
+            if ceiling is not None:
+                await ceiling.acquire_async()
             probe = await self.budget.acquire_async()
             started = time.monotonic()
             try:
@@ -174,7 +185,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 self.budget.answered(None, None, probe)
                 _log(request, type(error).__name__, attempt, started)
                 if not _retry.should_retry(
-                    request.method, request.url.path, None, error, attempt, self.policy.max_retries
+                    request.method, request.url.path, None, error, attempt, policy.max_retries
                 ):
                     raise
                 await _retry.async_sleep(_retry.retry_delay(attempt), BACKOFF)
@@ -184,7 +195,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 self.budget.answered(None, None, probe)
                 raise
             _log(request, str(response.status_code), attempt, started)
-            wait = next_wait(request, response, attempt, self.policy, self.budget, probe)
+            wait = next_wait(request, response, attempt, policy, self.budget, probe)
             if wait is None:
                 return response
             await _retry.async_sleep(*wait)
@@ -256,3 +267,15 @@ def delay_for(response: httpx.Response, attempt: int, budget: RateBudget) -> flo
         rate_limited=response.status_code == 429,
         slot=budget.window / budget.limit if budget.limit else None,
     )
+
+
+def policy_of(request: httpx.Request, policy: RetryPolicy) -> RetryPolicy:
+    """The transport's policy, with the request's own ``max_retries`` if it carries one."""
+    retries = request.extensions.get(MAX_RETRIES)
+    return policy if retries is None else dataclasses.replace(policy, max_retries=int(retries))
+
+
+def ceiling_of(request: httpx.Request) -> RateBudget | None:
+    """The extra budget a request passes (its client's own ``rate_limit``), if any."""
+    ceiling = request.extensions.get(CEILING)
+    return ceiling if isinstance(ceiling, RateBudget) else None

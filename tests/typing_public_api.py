@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import assert_type
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, assert_type
 
 import httpx
 
 import later_reporting as lr
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow  # no type information: mypy sees pyarrow.Table as Any
+
 from later_reporting.models import (
     CampaignMetric,
     PostPerformance,
@@ -94,3 +101,23 @@ def item_access(post: PostPerformance, summary: SummaryMetrics) -> None:
 
 if __name__ == "__main__":
     asyncio.run(async_usage())
+
+
+def frames_and_options() -> None:
+    with lr.Client(client_id="id", client_secret="secret") as client:
+        posts = client.posts.performance(start="2025-01-01", end="2025-01-31")
+        assert_type(posts.to_pandas(), pandas.DataFrame)
+        assert_type(posts.to_polars(), polars.DataFrame)
+        assert_type(posts.to_arrow(), pyarrow.Table)  # Any to mypy: pyarrow has no stubs
+        assert_type(posts.iter_arrow(), Iterator[pyarrow.RecordBatch])
+        assert_type(client.with_options(timeout=5, max_retries=0, rate_limit=10), lr.Client)
+
+
+async def async_frames_and_options() -> None:
+    async with lr.AsyncClient(client_id="id", client_secret="secret") as client:
+        posts = client.posts.performance(start="2025-01-01", end="2025-01-31")
+        assert_type(await posts.to_pandas(), pandas.DataFrame)
+        assert_type(await posts.to_polars(), polars.DataFrame)
+        assert_type(await posts.to_arrow(), pyarrow.Table)
+        assert_type(posts.iter_arrow(), AsyncIterator[pyarrow.RecordBatch])
+        assert_type(client.with_options(concurrency=2), lr.AsyncClient)

@@ -245,3 +245,19 @@ def test_the_sandbox_counts_clock_aligned_windows_and_says_when_the_next_begins(
     limiter.check("127.0.0.1")  # a new window: the whole limit again
     limiter.check("127.0.0.1")
     assert limiter.headers() == {"X-Ratelimit-Limit": "2", "X-Ratelimit-Window": "60"}
+
+
+@KINDS
+def test_rate_limit_is_a_ceiling_the_server_cannot_raise(
+    kind: str, clock: Clock, heard: list[tuple[float, str]]
+) -> None:
+    server = FixedWindowServer(clock, limit=120, window=60.0)  # advertises 120 a minute
+    started = clock.now
+    calls(kind, server, clock, 32, rate_limit=10)  # 1 token + 32 pages = 33 requests
+    statuses = [status for _, status in server.log]
+    assert statuses == [200] * 33
+    # 10, 10, 10 and 3 requests: three whole windows waited on the budget's clock.
+    assert clock.now - started == pytest.approx(180.0)
+    assert heard == [(60.0, "rate limit")] * 3
+    stamps = [when for when, _ in server.log]
+    assert all(stamps[i + 10] - stamps[i] >= 60.0 for i in range(len(stamps) - 10))

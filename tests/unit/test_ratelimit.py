@@ -18,6 +18,7 @@ from later_reporting._ratelimit import (
     RATE_LIMIT,
     RETRY_AFTER,
     RateBudget,
+    capped,
     clock_aligned,
 )
 
@@ -172,12 +173,44 @@ def test_implausible_server_limits_are_ignored(limit: str) -> None:
     assert (b.limit, b.window) == (120, 60.0)
 
 
-def test_server_numbers_in_range_are_adopted() -> None:
+def test_server_numbers_in_range_are_adopted_below_the_ceiling() -> None:
     b = RateBudget(limit=120, window=60.0)
     b.observe("30", str(MAX_WINDOW))
     assert (b.limit, b.window) == (30, MAX_WINDOW)
-    b.observe(" 1000000 ", "0.5")
-    assert (b.limit, b.window) == (1_000_000, 0.5)
+    b.observe(" 1000000 ", "0.5")  # read, but far above the configured 120 a minute
+    assert (b.limit, b.window) == (120, 60.0)
+    b.observe("3", "10")  # lower than the ceiling: the server's own numbers
+    assert (b.limit, b.window) == (3, 10.0)
+
+
+@pytest.mark.parametrize(
+    ("server", "ceiling", "expected"),
+    [
+        ((120, 60.0), (10, 60.0), (10, 60.0)),  # rate_limit=10 holds against 120 advertised
+        ((5, 60.0), (10, 60.0), (5, 60.0)),  # the server's lower figure wins
+        ((30, 3600.0), (120, 60.0), (30, 3600.0)),  # a longer, stricter window: the server's
+        ((300, 3600.0), (10, 60.0), (10, 3600.0)),  # longer window, more: the lower limit
+        ((3, 10.0), (120, 60.0), (3, 10.0)),  # shorter and within: the server's numbers
+        ((30, 10.0), (120, 60.0), (20, 10.0)),  # shorter, 180/min: 120 shared by 6 windows
+        ((100, 1.0), (10, 60.0), (10, 60.0)),  # 10 cannot be shared by 60 windows
+        ((1_000_000, 0.5), (120, 60.0), (120, 60.0)),  # a tie in rate: the ceiling's own
+    ],
+)
+def test_capped_never_exceeds_the_ceiling_nor_the_server(
+    server: tuple[int, float], ceiling: tuple[int, float], expected: tuple[int, float]
+) -> None:
+    limit, window = capped(*server, *ceiling)
+    assert (limit, window) == expected
+    for cap, span in (server, ceiling):  # any ``span`` is covered by ceil(span/window) windows
+        assert limit * math.ceil(span / window) <= cap
+
+
+def test_a_capped_budget_never_probes_past_the_ceiling() -> None:
+    clock = Clock()
+    b = RateBudget(limit=2, window=60.0, clock=clock, wall=clock.wall)
+    b.observe("120", "60")
+    spend(b, 2)
+    assert b.reserve() == (60.0, RATE_LIMIT)  # not (0, PROBE): a probe would be a third
 
 
 def test_a_budget_turned_off_never_waits_nor_learns() -> None:

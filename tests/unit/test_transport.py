@@ -141,8 +141,10 @@ def test_rate_budget_shared_by_threads_limits_requests_per_window() -> None:
 
 def test_rate_budget_follows_server_headers() -> None:
     budget = RateBudget(limit=120, window=60)
-    budget.observe("30", "10")
-    assert (budget.limit, budget.window) == (30, 10.0)
+    budget.observe("15", "10")
+    assert (budget.limit, budget.window) == (15, 10.0)
+    budget.observe("30", "10")  # 180 a minute: held under the configured 120
+    assert (budget.limit, budget.window) == (20, 10.0)
     off = RateBudget(limit=None)
     off.observe("30", "10")
     assert off.limit is None
