@@ -29,6 +29,7 @@ from later_reporting._errors import (
 )
 from later_reporting._http import async_options, sync_options
 from later_reporting._logging import configure_from_env
+from later_reporting._operations import Operation
 from later_reporting._proxies import ProxyTypes
 from later_reporting._ratelimit import RateBudget
 from later_reporting._resources import (
@@ -43,7 +44,6 @@ from later_reporting._resources import (
     Platforms,
     Posts,
 )
-from later_reporting._seam import Operation
 from later_reporting._transport import RetryPolicy
 
 USER_AGENT = f"later-reporting-python/{__version__}"

@@ -39,7 +39,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from later_reporting import _retry
 from later_reporting._errors import DriftError, IncompleteResultError, QueryTooLargeError
-from later_reporting._seam import UNSET
+from later_reporting._operations import Operation
+from later_reporting._seam import UNSET, parse, rows_of
 
 T = TypeVar("T")
 MAX_PAGES = 500
@@ -48,8 +49,8 @@ MAX_PAGES = 500
 MAX_EMPTY_RUN = 50
 Body = dict[str, Any]
 Params = dict[str, Any]
-FetchSync = Callable[[Params], Body]
-FetchAsync = Callable[[Params], Awaitable[Body]]
+Send = Callable[[Operation, Params, "float | None"], Body]  # the client's _send
+SendAsync = Callable[[Operation, Params, "float | None"], Awaitable[Body]]
 DriftPolicy = Literal["raise", "warn"]
 
 
@@ -79,18 +80,59 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class Query:
-    """A list query: its base parameters and how to read rows from a body."""
+    """A validated list query: its operation, base parameters and how to walk it."""
 
+    op: Operation
     params: Params
     page_size: int
-    rows: Callable[[Body], list[Any]]
-    typed_rows: Callable[[Body], list[Any]]
+    timeout: float | None = None
     max_items: int | None = None
     on_drift: DriftPolicy = "raise"
     splittable: bool = False
-    split_reason: str = ""
     descending: bool = True
-    operation: str = "the query"
+
+    @property
+    def operation(self) -> str:
+        return self.op.name
+
+    def page(self, body: Body, number: int | None, typed: bool) -> Page[Any]:
+        """The page of a body, its rows read through the operation (typed or as JSON)."""
+        return page_of(
+            body, number, lambda b: typed_rows(self.op, b) if typed else rows_of(self.op, b)
+        )
+
+
+def typed_rows(op: Operation, body: Body) -> list[Any]:
+    """The rows of a body as the operation's models (the envelope checked first)."""
+    data = parse(op, body).data
+    return list(getattr(data, "instance_ids", data))
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """A step of a walk: fetch the page of these parameters, send it back."""
+
+    params: Params
+    number: int | None
+
+
+@dataclass(frozen=True)
+class Emit:
+    """A step of a walk: hand this page to the consumer."""
+
+    page: Page[Any]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A step of a walk: fetch the tally's page numbers concurrently, check and hand each on."""
+
+    params: Params
+    tally: Tally
+
+
+Step = Fetch | Emit | Window
+Flow = Generator[Step, Any, None]  # sent back: the page of each Fetch
 
 
 def page_of(body: Body, number: int | None, rows: Callable[[Body], list[Any]]) -> Page[Any]:
@@ -274,7 +316,7 @@ class Tally:
         raise self._fail(f"{self.rows} rows were read but the server reported totalItems {total}")
 
 
-def too_large(first: Page[Any], query: Query) -> bool:
+def too_large(first: Page[Any]) -> bool:
     return (first.total_pages or 0) > MAX_PAGES
 
 
@@ -287,13 +329,60 @@ def split_error(query: Query, first: Page[Any]) -> QueryTooLargeError:
     return QueryTooLargeError(
         "query",
         f"the result has {first.total_items} rows ({first.total_pages} pages), past "
-        f"the server's {MAX_PAGES}-page cap, and {query.split_reason or 'cannot be split'}; "
+        f"the server's {MAX_PAGES}-page cap, and {query.op.split_reason}; "
         "narrow the date range or the filters (instances, campaigns, platforms)",
     )
 
 
 def with_range(params: Params, start: dt.date, end: dt.date) -> Params:
     return {**params, "start_date": start, "end_date": end}
+
+
+def split(
+    query: Query, params: Params, first: Page[Any]
+) -> Generator[Step, Any, list[tuple[Params, Page[Any]]]]:
+    """The date ranges (with their first pages) that keep each part under the page cap."""
+    if not too_large(first):
+        return [(params, first)]
+    start, end = params["start_date"], params["end_date"]
+    if start == end:
+        raise split_error(query, first)
+    out = []
+    for a, b in halves(start, end):
+        sub = with_range(params, a, b)
+        sub_first = yield Fetch(numbered(sub, 1), 1)
+        out.extend((yield from split(query, sub, sub_first)))
+    return out
+
+
+def walk(query: Query) -> Flow:
+    """Every step of one walk, page 1 to the last row: the planning, and no I/O.
+
+    Yields :class:`Fetch` (the driver sends back the page), :class:`Emit` (a page for the
+    consumer) and :class:`Window` (the driver fetches those page numbers concurrently,
+    checking each with the tally). The sync and the async paginator drive the same flow.
+    """
+    first = yield Fetch(numbered(query.params, 1), 1)
+    leaves = [(query.params, first)]
+    if too_large(first):
+        if not query.splittable:
+            raise split_error(query, first)
+        leaves = yield from split(query, query.params, first)
+        if query.descending:
+            leaves.reverse()
+    for params, leaf_first in leaves:
+        tally = Tally(leaf_first, query)
+        tally.check(leaf_first)
+        yield Emit(leaf_first)
+        if leaf_first.next_cursor:
+            page = leaf_first
+            while (cursor := tally.next_cursor(page)) is not None:
+                page = yield Fetch(cursored(params, cursor, query.page_size), None)
+                tally.check(page)
+                yield Emit(page)
+        else:
+            yield Window(params, tally)
+        tally.finish()
 
 
 def next_numbers(
@@ -376,9 +465,9 @@ class Paginator(Generic[T]):
         ```
     """
 
-    def __init__(self, query: Query, fetch: FetchSync, concurrency: int) -> None:
+    def __init__(self, send: Send, query: Query, concurrency: int) -> None:
+        self._send = send
         self._query = query
-        self._fetch = fetch
         self._concurrency = concurrency
         self._first: Page[Any] | None = None
 
@@ -435,49 +524,31 @@ class Paginator(Generic[T]):
             pages.close()  # stop in-flight page fetches now, not at garbage collection
 
     def _get(self, params: Params, number: int | None, typed: bool) -> Page[Any]:
-        body = self._fetch(params)
-        return page_of(body, number, self._query.typed_rows if typed else self._query.rows)
+        query = self._query
+        return query.page(self._send(query.op, params, query.timeout), number, typed)
 
     def _pages(self, typed: bool) -> Generator[Page[Any], None, None]:
-        query = self._query
-        first = self._get(numbered(query.params, 1), 1, typed)
-        self._first = first
-        if not too_large(first, query):
-            yield from self._walk(query.params, first, typed)
-            return
-        if not query.splittable:
-            raise split_error(query, first)
-        leaves = self._split(query.params, first, typed)
-        for params, leaf_first in reversed(leaves) if query.descending else leaves:
-            yield from self._walk(params, leaf_first, typed)
+        flow, reply, fetched = walk(self._query), None, 0
+        try:
+            while True:
+                try:
+                    step = flow.send(reply)
+                except StopIteration:
+                    return
+                reply = None
+                if isinstance(step, Fetch):
+                    reply = self._get(step.params, step.number, typed)
+                    if not fetched:
+                        self._first = reply
+                    fetched += 1
+                elif isinstance(step, Emit):
+                    yield step.page
+                else:
+                    yield from self._window(step.params, step.tally, typed)
+        finally:
+            flow.close()
 
-    def _split(
-        self, params: Params, first: Page[Any], typed: bool
-    ) -> list[tuple[Params, Page[Any]]]:
-        start, end = params["start_date"], params["end_date"]
-        if not too_large(first, self._query):
-            return [(params, first)]
-        if start == end:
-            raise split_error(self._query, first)
-        out = []
-        for a, b in halves(start, end):
-            sub = with_range(params, a, b)
-            out.extend(self._split(sub, self._get(numbered(sub, 1), 1, typed), typed))
-        return out
-
-    def _walk(self, params: Params, first: Page[Any], typed: bool) -> Iterator[Page[Any]]:
-        query = self._query
-        tally = Tally(first, query)
-        tally.check(first)
-        yield first
-        if first.next_cursor:
-            page = first
-            while (cursor := tally.next_cursor(page)) is not None:
-                page = self._get(cursored(params, cursor, query.page_size), None, typed)
-                tally.check(page)
-                yield page
-            tally.finish()
-            return
+    def _window(self, params: Params, tally: Tally, typed: bool) -> Iterator[Page[Any]]:
         numbers = iter(tally.numbers)
         workers, finished = PageWorkers(self._concurrency), threading.Event()
         window: collections.deque[Future[Page[Any]]] = collections.deque()
@@ -505,7 +576,6 @@ class Paginator(Generic[T]):
             for future in window:
                 future.cancel()
             workers.abandon()  # waits in running fetches end now; nothing joins them
-        tally.finish()
 
 
 class AsyncPaginator(Generic[T]):
@@ -534,9 +604,9 @@ class AsyncPaginator(Generic[T]):
         ```
     """
 
-    def __init__(self, query: Query, fetch: FetchAsync, concurrency: int) -> None:
+    def __init__(self, send: SendAsync, query: Query, concurrency: int) -> None:
+        self._send = send
         self._query = query
-        self._fetch = fetch
         self._concurrency = concurrency
         self._first: Page[Any] | None = None
 
@@ -593,53 +663,38 @@ class AsyncPaginator(Generic[T]):
             await pages.aclose()  # cancel in-flight page fetches now
 
     async def _get(self, params: Params, number: int | None, typed: bool) -> Page[Any]:
-        body = await self._fetch(params)
-        return page_of(body, number, self._query.typed_rows if typed else self._query.rows)
+        query = self._query
+        return query.page(await self._send(query.op, params, query.timeout), number, typed)
 
     async def _pages(self, typed: bool) -> AsyncGenerator[Page[Any], None]:
-        query = self._query
-        first = await self._get(numbered(query.params, 1), 1, typed)
-        self._first = first
-        if not too_large(first, query):
-            async for page in self._walk(query.params, first, typed):
-                yield page
-            return
-        if not query.splittable:
-            raise split_error(query, first)
-        leaves = await self._split(query.params, first, typed)
-        for params, leaf_first in reversed(leaves) if query.descending else leaves:
-            async for page in self._walk(params, leaf_first, typed):
-                yield page
+        flow, reply, fetched = walk(self._query), None, 0
+        try:
+            while True:
+                try:
+                    step = flow.send(reply)
+                except StopIteration:
+                    return
+                reply = None
+                if isinstance(step, Fetch):
+                    reply = await self._get(step.params, step.number, typed)
+                    if not fetched:
+                        self._first = reply
+                    fetched += 1
+                elif isinstance(step, Emit):
+                    yield step.page
+                else:
+                    window = self._window(step.params, step.tally, typed)
+                    try:
+                        async for page in window:
+                            yield page
+                    finally:
+                        await window.aclose()  # cancel in-flight page fetches now
+        finally:
+            flow.close()
 
-    async def _split(
-        self, params: Params, first: Page[Any], typed: bool
-    ) -> list[tuple[Params, Page[Any]]]:
-        start, end = params["start_date"], params["end_date"]
-        if not too_large(first, self._query):
-            return [(params, first)]
-        if start == end:
-            raise split_error(self._query, first)
-        out = []
-        for a, b in halves(start, end):
-            sub = with_range(params, a, b)
-            out.extend(await self._split(sub, await self._get(numbered(sub, 1), 1, typed), typed))
-        return out
-
-    async def _walk(
-        self, params: Params, first: Page[Any], typed: bool
-    ) -> AsyncIterator[Page[Any]]:
-        query = self._query
-        tally = Tally(first, query)
-        tally.check(first)
-        yield first
-        if first.next_cursor:
-            page = first
-            while (cursor := tally.next_cursor(page)) is not None:
-                page = await self._get(cursored(params, cursor, query.page_size), None, typed)
-                tally.check(page)
-                yield page
-            tally.finish()
-            return
+    async def _window(
+        self, params: Params, tally: Tally, typed: bool
+    ) -> AsyncGenerator[Page[Any], None]:
         numbers = iter(tally.numbers)
         window: collections.deque[asyncio.Task[Page[Any]]] = collections.deque()
 
@@ -666,4 +721,3 @@ class AsyncPaginator(Generic[T]):
                 if task.done() and not task.cancelled():
                     task.exception()  # seen here, so asyncio does not log it as never retrieved
                 task.cancel()
-        tally.finish()

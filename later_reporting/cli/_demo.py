@@ -67,11 +67,10 @@ def demo(output: Path) -> None:
         ) as client,
     ):
         for name, report in REPORTS.items():
-            dated = name != "campaigns"
             options = call_options(
                 report,
-                start=START if dated else None,
-                end=END if dated else None,
+                start=START if report.dated else None,
+                end=END if report.dated else None,
                 metrics=None,
                 instance_ids=None,
                 campaign_ids=None,
@@ -80,7 +79,7 @@ def demo(output: Path) -> None:
                 date_basis=None,
                 sort_property=None,
                 sort_direction=None,
-                granularity="month" if name == "timeseries" else None,
+                granularity="month" if report.granular else None,
                 page_size=None,
                 max_items=None,
             )
