@@ -22,7 +22,9 @@ import asyncio
 import collections
 import datetime as dt
 import itertools
+import os
 import queue
+import sys
 import threading
 import warnings
 from collections.abc import (
@@ -166,6 +168,19 @@ def later_pages(first: Page[Any], page_size: int, max_items: int | None) -> rang
     return range(2, min(last, MAX_PAGES) + 1)
 
 
+PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def outside_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning issued by the caller of this function name
+    the first frame outside the SDK: the user's line iterating the paginator, however many
+    generators of the walk sit between."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def check_drift(first: Page[Any], page: Page[Any], policy: DriftPolicy) -> None:
     if page.total_items is None or first.total_items is None:
         return
@@ -177,7 +192,7 @@ def check_drift(first: Page[Any], page: Page[Any], policy: DriftPolicy) -> None:
         )
         if policy == "raise":
             raise DriftError(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=5)
+        warnings.warn(message, RuntimeWarning, stacklevel=outside_stacklevel())
 
 
 def drifted(first: Page[Any], page: Page[Any]) -> bool:
