@@ -9,21 +9,20 @@ on, proxies from the environment or ``proxy=``), the user's ``transport=``, or t
 from __future__ import annotations
 
 import types
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
-from later_reporting import __version__, _seam
+from later_reporting import _seam
 from later_reporting import _validation as v
 from later_reporting._auth import BearerAuth, TokenManager
 from later_reporting._compression import CorruptBody
-from later_reporting._config import Settings, resolve
+from later_reporting._config import DriftPolicy, Settings, resolve
 from later_reporting._dialect import ServerDialect
 from later_reporting._errors import (
     APIConnectionError,
     APITimeoutError,
     ClientClosedError,
-    ConfigurationError,
     LaterReportingError,
     UnexpectedResponseError,
 )
@@ -45,9 +44,9 @@ from later_reporting._resources import (
     Posts,
 )
 from later_reporting._transport import RetryPolicy
+from later_reporting._version import __version__
 
 USER_AGENT = f"later-reporting-python/{__version__}"
-DriftPolicy = Literal["raise", "warn"]
 
 
 def _common(
@@ -62,10 +61,15 @@ def _common(
 ) -> tuple[Settings, RateBudget, RetryPolicy]:
     configure_from_env()
     settings = resolve(
-        client_id, client_secret, base_url, timeout, max_retries, concurrency, rate_limit
+        client_id=client_id,
+        client_secret=client_secret,
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        concurrency=concurrency,
+        rate_limit=rate_limit,
+        on_drift=on_drift,
     )
-    if on_drift not in ("raise", "warn"):
-        raise ConfigurationError(f"on_drift must be 'raise' or 'warn', got {on_drift!r}")
     return settings, RateBudget(settings.rate_limit), RetryPolicy(settings.max_retries)
 
 
@@ -101,8 +105,8 @@ class _BaseClient:
             rate_limit,
             on_drift,
         )
-        self.on_drift: DriftPolicy = on_drift
-        self.concurrency = concurrency
+        self.on_drift: DriftPolicy = self._settings.on_drift
+        self.concurrency = self._settings.concurrency
         self._tokens = TokenManager()
         self._dialect = ServerDialect()  # spellings learned from the server's 400s
 

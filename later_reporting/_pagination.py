@@ -37,9 +37,10 @@ from collections.abc import (
 )
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from later_reporting import _retry
+from later_reporting._config import DriftPolicy
 from later_reporting._errors import DriftError, IncompleteResultError, QueryTooLargeError
 from later_reporting._operations import Operation
 from later_reporting._seam import UNSET, parse, rows_of
@@ -53,7 +54,6 @@ Body = dict[str, Any]
 Params = dict[str, Any]
 Send = Callable[[Operation, Params, "float | None"], Body]  # the client's _send
 SendAsync = Callable[[Operation, Params, "float | None"], Awaitable[Body]]
-DriftPolicy = Literal["raise", "warn"]
 
 
 @dataclass
