@@ -49,30 +49,6 @@ from later_reporting._version import __version__
 USER_AGENT = f"later-reporting-python/{__version__}"
 
 
-def _common(
-    client_id: str | None,
-    client_secret: str | None,
-    base_url: str | None,
-    timeout: float | httpx.Timeout,
-    max_retries: int,
-    concurrency: int,
-    rate_limit: int | None,
-    on_drift: str,
-) -> tuple[Settings, RateBudget, RetryPolicy]:
-    configure_from_env()
-    settings = resolve(
-        client_id=client_id,
-        client_secret=client_secret,
-        base_url=base_url,
-        timeout=timeout,
-        max_retries=max_retries,
-        concurrency=concurrency,
-        rate_limit=rate_limit,
-        on_drift=on_drift,
-    )
-    return settings, RateBudget(settings.rate_limit), RetryPolicy(settings.max_retries)
-
-
 def _translate(error: httpx.TransportError) -> LaterReportingError:
     if isinstance(error, CorruptBody):  # the server answered, but with a body that won't decode
         return UnexpectedResponseError(str(error))
@@ -84,29 +60,13 @@ def _translate(error: httpx.TransportError) -> LaterReportingError:
 class _BaseClient:
     """What both clients share: settings, the token cache, the rate budget, introspection."""
 
-    def __init__(
-        self,
-        client_id: str | None,
-        client_secret: str | None,
-        base_url: str | None,
-        timeout: float | httpx.Timeout,
-        max_retries: int,
-        concurrency: int,
-        rate_limit: int | None,
-        on_drift: DriftPolicy,
-    ) -> None:
-        self._settings, self._budget, self._policy = _common(
-            client_id,
-            client_secret,
-            base_url,
-            timeout,
-            max_retries,
-            concurrency,
-            rate_limit,
-            on_drift,
-        )
-        self.on_drift: DriftPolicy = self._settings.on_drift
-        self.concurrency = self._settings.concurrency
+    def __init__(self, settings: Settings) -> None:
+        configure_from_env()
+        self._settings = settings
+        self._budget = RateBudget(settings.rate_limit)
+        self._policy = RetryPolicy(settings.max_retries)
+        self.on_drift: DriftPolicy = settings.on_drift
+        self.concurrency = settings.concurrency
         self._tokens = TokenManager()
         self._dialect = ServerDialect()  # spellings learned from the server's 400s
 
@@ -245,14 +205,16 @@ class Client(_BaseClient):
         http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(
-            client_id,
-            client_secret,
-            base_url,
-            timeout,
-            max_retries,
-            concurrency,
-            rate_limit,
-            on_drift,
+            resolve(
+                client_id=client_id,
+                client_secret=client_secret,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                concurrency=concurrency,
+                rate_limit=rate_limit,
+                on_drift=on_drift,
+            )
         )
         options = sync_options(self._policy, self._budget, transport, proxy, http_client)
         options["headers"]["User-Agent"] = USER_AGENT
@@ -405,14 +367,16 @@ class AsyncClient(_BaseClient):
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(
-            client_id,
-            client_secret,
-            base_url,
-            timeout,
-            max_retries,
-            concurrency,
-            rate_limit,
-            on_drift,
+            resolve(
+                client_id=client_id,
+                client_secret=client_secret,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                concurrency=concurrency,
+                rate_limit=rate_limit,
+                on_drift=on_drift,
+            )
         )
         options = async_options(self._policy, self._budget, transport, proxy, http_client)
         options["headers"]["User-Agent"] = USER_AGENT
