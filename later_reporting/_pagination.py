@@ -453,7 +453,28 @@ class PageWorkers:
             self._jobs.put(None)  # each idle or finishing thread ends
 
 
-class Paginator(Generic[T]):
+class _Totals(Generic[T]):
+    """What both paginators share: the query, and the totals page 1 reported."""
+
+    def __init__(self, query: Query, concurrency: int) -> None:
+        self._query = query
+        self._concurrency = concurrency
+        self._first: Page[Any] | None = None
+
+    @property
+    def total_items(self) -> int | None:
+        """``totalItems`` from page 1; ``None`` until page 1 is fetched, or under cursor
+        paging (no totals)."""
+        return self._first.total_items if self._first else None
+
+    @property
+    def total_pages(self) -> int | None:
+        """``totalPages`` from page 1; ``None`` until page 1 is fetched, or under cursor
+        paging."""
+        return self._first.total_pages if self._first else None
+
+
+class Paginator(_Totals[T]):
     """Rows (``for row in paginator``) and pages (``paginator.pages()``) of a list operation.
 
     Returned by every list operation; nothing is fetched until you iterate. Page 1 is
@@ -481,22 +502,8 @@ class Paginator(Generic[T]):
     """
 
     def __init__(self, send: Send, query: Query, concurrency: int) -> None:
+        super().__init__(query, concurrency)
         self._send = send
-        self._query = query
-        self._concurrency = concurrency
-        self._first: Page[Any] | None = None
-
-    @property
-    def total_items(self) -> int | None:
-        """``totalItems`` from page 1; ``None`` until page 1 is fetched, or under cursor
-        paging (no totals)."""
-        return self._first.total_items if self._first else None
-
-    @property
-    def total_pages(self) -> int | None:
-        """``totalPages`` from page 1; ``None`` until page 1 is fetched, or under cursor
-        paging."""
-        return self._first.total_pages if self._first else None
 
     def first_page(self) -> Page[T]:
         """Page 1, fetched once and kept (so ``total_items`` is known without a walk)."""
@@ -593,7 +600,7 @@ class Paginator(Generic[T]):
             workers.abandon()  # waits in running fetches end now; nothing joins them
 
 
-class AsyncPaginator(Generic[T]):
+class AsyncPaginator(_Totals[T]):
     """Rows (``async for row in paginator``) and pages (``paginator.pages()``) of a list operation.
 
     Returned by every list operation; nothing is fetched until you iterate. Page 1 is
@@ -620,22 +627,8 @@ class AsyncPaginator(Generic[T]):
     """
 
     def __init__(self, send: SendAsync, query: Query, concurrency: int) -> None:
+        super().__init__(query, concurrency)
         self._send = send
-        self._query = query
-        self._concurrency = concurrency
-        self._first: Page[Any] | None = None
-
-    @property
-    def total_items(self) -> int | None:
-        """``totalItems`` from page 1; ``None`` until page 1 is fetched, or under cursor
-        paging (no totals)."""
-        return self._first.total_items if self._first else None
-
-    @property
-    def total_pages(self) -> int | None:
-        """``totalPages`` from page 1; ``None`` until page 1 is fetched, or under cursor
-        paging."""
-        return self._first.total_pages if self._first else None
 
     async def first_page(self) -> Page[T]:
         """Page 1, fetched once and kept (so ``total_items`` is known without a walk)."""
