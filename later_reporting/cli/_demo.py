@@ -71,17 +71,7 @@ def demo(output: Path) -> None:
                 report,
                 start=START if report.dated else None,
                 end=END if report.dated else None,
-                metrics=None,
-                instance_ids=None,
-                campaign_ids=None,
-                platforms=None,
-                content_types=None,
-                date_basis=None,
-                sort_property=None,
-                sort_direction=None,
                 granularity="month" if report.granular else None,
-                page_size=None,
-                max_items=None,
             )
             paths = [output / f"{name}.csv", output / f"{name}.parquet"]
             count = export_report(

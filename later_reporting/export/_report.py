@@ -63,21 +63,23 @@ class ExportOptions:
 def call_options(
     report: Report,
     *,
-    start: str | None,
-    end: str | None,
-    metrics: list[str] | None,
-    instance_ids: list[str] | None,
-    campaign_ids: list[int] | None,
-    platforms: list[str] | None,
-    content_types: list[str] | None,
-    date_basis: str | None,
-    sort_property: str | None,
-    sort_direction: str | None,
-    granularity: str | None,
-    page_size: int | None,
-    max_items: int | None,
+    start: str | None = None,
+    end: str | None = None,
+    metrics: list[str] | None = None,
+    instance_ids: list[str] | None = None,
+    campaign_ids: list[int] | None = None,
+    platforms: list[str] | None = None,
+    content_types: list[str] | None = None,
+    date_basis: str | None = None,
+    sort_property: str | None = None,
+    sort_direction: str | None = None,
+    granularity: str | None = None,
+    page_size: int | None = None,
+    max_items: int | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments of the report's SDK method; options that do not apply are errors."""
+    """Keyword arguments of the report's SDK method; options that do not apply are errors.
+
+    Every option defaults to ``None`` (not given), as when its flag is absent."""
 
     def refuse(flag: str, value: object, allowed: bool) -> None:
         if value is not None and not allowed:
