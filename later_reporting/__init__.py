@@ -8,8 +8,6 @@ with Client() as client:  # credentials from LATER_REPORTING_CLIENT_ID / _SECRET
         print(post.post_id, post.impressions)
 """
 
-__version__ = "0.1.0"
-
 from later_reporting._client import AsyncClient, Client
 from later_reporting._errors import (
     APIConnectionError,
@@ -37,6 +35,7 @@ from later_reporting._errors import (
     ValidationError,
 )
 from later_reporting._pagination import AsyncPaginator, Page, Paginator
+from later_reporting._version import __version__
 
 __all__ = [
     "APIConnectionError",

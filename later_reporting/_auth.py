@@ -8,7 +8,8 @@
   used until a 401 says otherwise.
 - Single flight: however many threads or tasks find the token stale, one request fetches it.
 - On a 401 the token is dropped only if it is still the one that failed
-  (compare-and-invalidate), and the request is replayed once with a fresh token.
+  (compare-and-invalidate), and the request is replayed once with a fresh token; again (up
+  to ``MAX_REPLAYS`` times) only while each failing token had expired by its own ``exp``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""What the API knows: platforms, content types, the metrics and sort keys of each report,
-the default metric set of each, and which metrics the filters restrict (shared by the SDK's
-validation, the sandbox and the command line).
+"""What the API knows beyond each operation's row of the table (``_operations``): platforms
+and their content types, the metrics and sort keys each enum allows in the response
+schema's order, and which metrics the filters restrict (shared by the SDK's validation, the
+sandbox and the command line).
 
 Which metric is valid for which report is read from the spec: the per-operation ``metrics``
 and ``sortProperty`` enums, through the generated models. Which metric is valid for which
@@ -54,10 +55,6 @@ def _properties(model: type[Any]) -> tuple[str, ...]:
     return tuple(api_names)
 
 
-def _names(text: str) -> tuple[str, ...]:
-    return tuple(n.strip() for n in text.split(",") if n.strip())
-
-
 SUMMARY = _ordered(spec.SummaryMetric, spec.SummaryMetrics)
 TIMESERIES = _ordered(spec.TimeSeriesMetric, spec.TimeSeriesMetrics)
 CAMPAIGN = _ordered(spec.CampaignMetric, spec.CampaignMetrics)
@@ -78,21 +75,6 @@ METRICS_OF: dict[type[Enum], tuple[str, ...]] = {
     spec.PlatformMetric: PLATFORM,
     spec.PostMetric: POST,
 }
-
-TIMESERIES_DEFAULT = _names("""clicks, comments, cpe, cpm, engagementRate, engagements,
-    estimatedValueGenerated, impressions, likes, paidComments, paidEngagementRate,
-    paidEngagements, paidImpressions, paidLikes, paidShares, shares""")
-POST_DEFAULT = _names("""cpe, cpm, engagementRate, engagements, estimatedValueGenerated,
-    impressions, paidCpe, paidCpm, paidEngagementRate, paidEngagements, paidImpressions""")
-CAMPAIGN_DEFAULT = _names("""engagements, impressions, reach, engagementRate, postsCount,
-    influencersCount, estimatedValueGenerated, estimatedContentCost, estimatedRoi, cpe, cpm,
-    paidImpressions, paidEngagements, paidAdSpend, paidReturnOnAdSpend""")
-CREATOR_DEFAULT = _names("""engagements, impressions, reach, engagementRate, postsCount,
-    estimatedValueGenerated, estimatedContentCost, estimatedRoi, cpe, cpm, paidEngagements,
-    paidImpressions, affiliateLinksSales""")
-PLATFORM_DEFAULT = _names("""engagements, impressions, reach, views, engagementRate, postsCount,
-    impressionsPerPost, engagementsPerPost, estimatedValueGenerated, cpe, cpm, paidImpressions,
-    paidEngagements, paidAdSpend, paidReturnOnAdSpend""")
 
 # Metrics that exist only for some content types: asking for one while the filters allow
 # other content is a 400 listing the valid metrics.

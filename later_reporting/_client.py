@@ -11,26 +11,26 @@ from __future__ import annotations
 import copy
 import dataclasses
 import types
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
-from later_reporting import __version__, _seam
+from later_reporting import _seam
 from later_reporting import _validation as v
 from later_reporting._auth import BearerAuth, TokenManager
 from later_reporting._compression import CorruptBody
-from later_reporting._config import Settings, resolve
+from later_reporting._config import DriftPolicy, Settings, resolve
 from later_reporting._dialect import ServerDialect
 from later_reporting._errors import (
     APIConnectionError,
     APITimeoutError,
     ClientClosedError,
-    ConfigurationError,
     LaterReportingError,
     UnexpectedResponseError,
 )
 from later_reporting._http import async_options, sync_options
 from later_reporting._logging import configure_from_env
+from later_reporting._operations import Operation
 from later_reporting._proxies import ProxyTypes
 from later_reporting._ratelimit import RateBudget
 from later_reporting._resources import (
@@ -45,30 +45,10 @@ from later_reporting._resources import (
     Platforms,
     Posts,
 )
-from later_reporting._seam import Operation
 from later_reporting._transport import CEILING, MAX_RETRIES, RetryPolicy
+from later_reporting._version import __version__
 
 USER_AGENT = f"later-reporting-python/{__version__}"
-DriftPolicy = Literal["raise", "warn"]
-
-
-def _common(
-    client_id: str | None,
-    client_secret: str | None,
-    base_url: str | None,
-    timeout: float | httpx.Timeout,
-    max_retries: int,
-    concurrency: int,
-    rate_limit: int | None,
-    on_drift: str,
-) -> tuple[Settings, RateBudget, RetryPolicy]:
-    configure_from_env()
-    settings = resolve(
-        client_id, client_secret, base_url, timeout, max_retries, concurrency, rate_limit
-    )
-    if on_drift not in ("raise", "warn"):
-        raise ConfigurationError(f"on_drift must be 'raise' or 'warn', got {on_drift!r}")
-    return settings, RateBudget(settings.rate_limit), RetryPolicy(settings.max_retries)
 
 
 def _translate(error: httpx.TransportError) -> LaterReportingError:
@@ -85,29 +65,13 @@ class _BaseClient:
     _parent: _BaseClient | None = None  # the client a ``with_options`` client derives from
     _ceiling: RateBudget | None = None  # a ``with_options`` client's own ``rate_limit``
 
-    def __init__(
-        self,
-        client_id: str | None,
-        client_secret: str | None,
-        base_url: str | None,
-        timeout: float | httpx.Timeout,
-        max_retries: int,
-        concurrency: int,
-        rate_limit: int | None,
-        on_drift: DriftPolicy,
-    ) -> None:
-        self._settings, self._budget, self._policy = _common(
-            client_id,
-            client_secret,
-            base_url,
-            timeout,
-            max_retries,
-            concurrency,
-            rate_limit,
-            on_drift,
-        )
-        self.on_drift: DriftPolicy = on_drift
-        self.concurrency = concurrency
+    def __init__(self, settings: Settings) -> None:
+        configure_from_env()
+        self._settings = settings
+        self._budget = RateBudget(settings.rate_limit)
+        self._policy = RetryPolicy(settings.max_retries)
+        self.on_drift: DriftPolicy = settings.on_drift
+        self.concurrency = settings.concurrency
         self._tokens = TokenManager()
         self._dialect = ServerDialect()  # spellings learned from the server's 400s
 
@@ -175,13 +139,14 @@ class _BaseClient:
         (checked as the constructor checks them)."""
         current = self._settings
         checked = resolve(
-            current.client_id,
-            "-",  # not used: the copy keeps the sealed secret
-            current.base_url,
-            current.timeout if timeout is None else timeout,
-            current.max_retries if max_retries is None else max_retries,
-            self.concurrency if concurrency is None else concurrency,
-            rate_limit,
+            client_id=current.client_id,
+            client_secret="-",  # noqa: S106 - a placeholder: the copy keeps the sealed secret
+            base_url=current.base_url,
+            timeout=current.timeout if timeout is None else timeout,
+            max_retries=current.max_retries if max_retries is None else max_retries,
+            concurrency=self.concurrency if concurrency is None else concurrency,
+            rate_limit=rate_limit,
+            on_drift=current.on_drift,
         )
         derived = copy.copy(self)
         derived._parent = self
@@ -288,14 +253,16 @@ class Client(_BaseClient):
         http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(
-            client_id,
-            client_secret,
-            base_url,
-            timeout,
-            max_retries,
-            concurrency,
-            rate_limit,
-            on_drift,
+            resolve(
+                client_id=client_id,
+                client_secret=client_secret,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                concurrency=concurrency,
+                rate_limit=rate_limit,
+                on_drift=on_drift,
+            )
         )
         options = sync_options(self._policy, self._budget, transport, proxy, http_client)
         options["headers"]["User-Agent"] = USER_AGENT
@@ -492,14 +459,16 @@ class AsyncClient(_BaseClient):
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(
-            client_id,
-            client_secret,
-            base_url,
-            timeout,
-            max_retries,
-            concurrency,
-            rate_limit,
-            on_drift,
+            resolve(
+                client_id=client_id,
+                client_secret=client_secret,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                concurrency=concurrency,
+                rate_limit=rate_limit,
+                on_drift=on_drift,
+            )
         )
         options = async_options(self._policy, self._budget, transport, proxy, http_client)
         options["headers"]["User-Agent"] = USER_AGENT

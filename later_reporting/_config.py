@@ -6,6 +6,7 @@ import ipaddress
 import math
 import os
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -91,8 +92,14 @@ def check_base_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
+DriftPolicy = Literal["raise", "warn"]
+"""What a walk does when ``totalItems`` changes: raise ``DriftError`` or warn."""
+
+
 @dataclass(frozen=True)
 class Settings:
+    """A client's configuration, resolved once from its arguments and the environment."""
+
     client_id: str
     client_secret: Secret
     base_url: str
@@ -101,9 +108,11 @@ class Settings:
     max_retries: int
     concurrency: int
     rate_limit: int | None
+    on_drift: DriftPolicy = "raise"
 
 
 def resolve(
+    *,
     client_id: str | None,
     client_secret: str | None,
     base_url: str | None,
@@ -111,7 +120,9 @@ def resolve(
     max_retries: int,
     concurrency: int,
     rate_limit: int | None,
+    on_drift: str = "raise",
 ) -> Settings:
+    """Every client argument checked, the environment filling the gaps (both clients)."""
     cid = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
     secret = client_secret if client_secret is not None else os.environ.get(ENV_CLIENT_SECRET)
     if not cid or not cid.strip():
@@ -151,6 +162,16 @@ def resolve(
             "rate_limit must be a positive number of requests per minute, or None; "
             f"got {rate_limit!r}"
         )
+    if on_drift not in ("raise", "warn"):
+        raise ConfigurationError(f"on_drift must be 'raise' or 'warn', got {on_drift!r}")
     return Settings(
-        cid.strip(), Secret(secret), url, http_timeout, total, max_retries, concurrency, rate_limit
+        client_id=cid.strip(),
+        client_secret=Secret(secret),
+        base_url=url,
+        timeout=http_timeout,
+        total_timeout=total,
+        max_retries=max_retries,
+        concurrency=concurrency,
+        rate_limit=rate_limit,
+        on_drift="raise" if on_drift == "raise" else "warn",
     )

@@ -22,7 +22,9 @@ import asyncio
 import collections
 import datetime as dt
 import itertools
+import os
 import queue
+import sys
 import threading
 import warnings
 from collections.abc import (
@@ -35,11 +37,13 @@ from collections.abc import (
 )
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from later_reporting import _frames, _retry
+from later_reporting._config import DriftPolicy
 from later_reporting._errors import DriftError, IncompleteResultError, QueryTooLargeError
-from later_reporting._seam import UNSET
+from later_reporting._operations import Operation
+from later_reporting._seam import UNSET, parse, rows_of
 
 if TYPE_CHECKING:
     import pandas
@@ -53,9 +57,8 @@ MAX_PAGES = 500
 MAX_EMPTY_RUN = 50
 Body = dict[str, Any]
 Params = dict[str, Any]
-FetchSync = Callable[[Params], Body]
-FetchAsync = Callable[[Params], Awaitable[Body]]
-DriftPolicy = Literal["raise", "warn"]
+Send = Callable[[Operation, Params, "float | None"], Body]  # the client's _send
+SendAsync = Callable[[Operation, Params, "float | None"], Awaitable[Body]]
 
 
 @dataclass
@@ -84,18 +87,59 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class Query:
-    """A list query: its base parameters and how to read rows from a body."""
+    """A validated list query: its operation, base parameters and how to walk it."""
 
+    op: Operation
     params: Params
     page_size: int
-    rows: Callable[[Body], list[Any]]
-    typed_rows: Callable[[Body], list[Any]]
+    timeout: float | None = None
     max_items: int | None = None
     on_drift: DriftPolicy = "raise"
     splittable: bool = False
-    split_reason: str = ""
     descending: bool = True
-    operation: str = "the query"
+
+    @property
+    def operation(self) -> str:
+        return self.op.name
+
+    def page(self, body: Body, number: int | None, typed: bool) -> Page[Any]:
+        """The page of a body, its rows read through the operation (typed or as JSON)."""
+        return page_of(
+            body, number, lambda b: typed_rows(self.op, b) if typed else rows_of(self.op, b)
+        )
+
+
+def typed_rows(op: Operation, body: Body) -> list[Any]:
+    """The rows of a body as the operation's models (the envelope checked first)."""
+    data = parse(op, body).data
+    return list(getattr(data, "instance_ids", data))
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """A step of a walk: fetch the page of these parameters, send it back."""
+
+    params: Params
+    number: int | None
+
+
+@dataclass(frozen=True)
+class Emit:
+    """A step of a walk: hand this page to the consumer."""
+
+    page: Page[Any]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A step of a walk: fetch the tally's page numbers concurrently, check and hand each on."""
+
+    params: Params
+    tally: Tally
+
+
+Step = Fetch | Emit | Window
+Flow = Generator[Step, Any, None]  # sent back: the page of each Fetch
 
 
 def page_size_for(page_size: int, max_items: int | None) -> int:
@@ -137,6 +181,19 @@ def later_pages(first: Page[Any], page_size: int, max_items: int | None) -> rang
     return range(2, min(last, MAX_PAGES) + 1)
 
 
+PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def outside_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning issued by the caller of this function name
+    the first frame outside the SDK: the user's line iterating the paginator, however many
+    generators of the walk sit between."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def check_drift(first: Page[Any], page: Page[Any], policy: DriftPolicy) -> None:
     if page.total_items is None or first.total_items is None:
         return
@@ -148,7 +205,7 @@ def check_drift(first: Page[Any], page: Page[Any], policy: DriftPolicy) -> None:
         )
         if policy == "raise":
             raise DriftError(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=5)
+        warnings.warn(message, RuntimeWarning, stacklevel=outside_stacklevel())
 
 
 def drifted(first: Page[Any], page: Page[Any]) -> bool:
@@ -304,13 +361,60 @@ def split_error(query: Query, first: Page[Any]) -> QueryTooLargeError:
     return QueryTooLargeError(
         "query",
         f"the result has {first.total_items} rows ({first.total_pages} pages), past "
-        f"the server's {MAX_PAGES}-page cap, and {query.split_reason or 'cannot be split'}; "
+        f"the server's {MAX_PAGES}-page cap, and {query.op.split_reason}; "
         "narrow the date range or the filters (instances, campaigns, platforms)",
     )
 
 
 def with_range(params: Params, start: dt.date, end: dt.date) -> Params:
     return {**params, "start_date": start, "end_date": end}
+
+
+def split(
+    query: Query, params: Params, first: Page[Any]
+) -> Generator[Step, Any, list[tuple[Params, Page[Any]]]]:
+    """The date ranges (with their first pages) that keep each part under the page cap."""
+    if not too_large(first, query):
+        return [(params, first)]
+    start, end = params["start_date"], params["end_date"]
+    if start == end:
+        raise split_error(query, first)
+    out = []
+    for a, b in halves(start, end):
+        sub = with_range(params, a, b)
+        sub_first = yield Fetch(numbered(sub, 1), 1)
+        out.extend((yield from split(query, sub, sub_first)))
+    return out
+
+
+def walk(query: Query) -> Flow:
+    """Every step of one walk, page 1 to the last row: the planning, and no I/O.
+
+    Yields :class:`Fetch` (the driver sends back the page), :class:`Emit` (a page for the
+    consumer) and :class:`Window` (the driver fetches those page numbers concurrently,
+    checking each with the tally). The sync and the async paginator drive the same flow.
+    """
+    first = yield Fetch(numbered(query.params, 1), 1)
+    leaves = [(query.params, first)]
+    if too_large(first, query):
+        if not query.splittable:
+            raise split_error(query, first)
+        leaves = yield from split(query, query.params, first)
+        if query.descending:
+            leaves.reverse()
+    for params, leaf_first in leaves:
+        tally = Tally(leaf_first, query)
+        tally.check(leaf_first)
+        yield Emit(leaf_first)
+        if leaf_first.next_cursor:
+            page = leaf_first
+            while (cursor := tally.next_cursor(page)) is not None:
+                page = yield Fetch(cursored(params, cursor, query.page_size), None)
+                tally.check(page)
+                yield Emit(page)
+        else:
+            yield Window(params, tally)
+        tally.finish()
 
 
 def next_numbers(
@@ -366,7 +470,28 @@ class PageWorkers:
             self._jobs.put(None)  # each idle or finishing thread ends
 
 
-class Paginator(Generic[T]):
+class _Totals(Generic[T]):
+    """What both paginators share: the query, and the totals page 1 reported."""
+
+    def __init__(self, query: Query, concurrency: int) -> None:
+        self._query = query
+        self._concurrency = concurrency
+        self._first: Page[Any] | None = None
+
+    @property
+    def total_items(self) -> int | None:
+        """``totalItems`` from page 1; ``None`` until page 1 is fetched, or under cursor
+        paging (no totals)."""
+        return self._first.total_items if self._first else None
+
+    @property
+    def total_pages(self) -> int | None:
+        """``totalPages`` from page 1; ``None`` until page 1 is fetched, or under cursor
+        paging."""
+        return self._first.total_pages if self._first else None
+
+
+class Paginator(_Totals[T]):
     """Rows (``for row in paginator``) and pages (``paginator.pages()``) of a list operation.
 
     Returned by every list operation; nothing is fetched until you iterate. Page 1 is
@@ -393,23 +518,9 @@ class Paginator(Generic[T]):
         ```
     """
 
-    def __init__(self, query: Query, fetch: FetchSync, concurrency: int) -> None:
-        self._query = query
-        self._fetch = fetch
-        self._concurrency = concurrency
-        self._first: Page[Any] | None = None
-
-    @property
-    def total_items(self) -> int | None:
-        """``totalItems`` from page 1; ``None`` until page 1 is fetched, or under cursor
-        paging (no totals)."""
-        return self._first.total_items if self._first else None
-
-    @property
-    def total_pages(self) -> int | None:
-        """``totalPages`` from page 1; ``None`` until page 1 is fetched, or under cursor
-        paging."""
-        return self._first.total_pages if self._first else None
+    def __init__(self, send: Send, query: Query, concurrency: int) -> None:
+        super().__init__(query, concurrency)
+        self._send = send
 
     def first_page(self) -> Page[T]:
         """Page 1, fetched once and kept (so ``total_items`` is known without a walk)."""
@@ -452,49 +563,31 @@ class Paginator(Generic[T]):
             pages.close()  # stop in-flight page fetches now, not at garbage collection
 
     def _get(self, params: Params, number: int | None, typed: bool) -> Page[Any]:
-        body = self._fetch(params)
-        return page_of(body, number, self._query.typed_rows if typed else self._query.rows)
+        query = self._query
+        return query.page(self._send(query.op, params, query.timeout), number, typed)
 
     def _pages(self, typed: bool) -> Generator[Page[Any], None, None]:
-        query = self._query
-        first = self._get(numbered(query.params, 1), 1, typed)
-        self._first = first
-        if not too_large(first, query):
-            yield from self._walk(query.params, first, typed)
-            return
-        if not query.splittable:
-            raise split_error(query, first)
-        leaves = self._split(query.params, first, typed)
-        for params, leaf_first in reversed(leaves) if query.descending else leaves:
-            yield from self._walk(params, leaf_first, typed)
+        flow, reply, fetched = walk(self._query), None, 0
+        try:
+            while True:
+                try:
+                    step = flow.send(reply)
+                except StopIteration:
+                    return
+                reply = None
+                if isinstance(step, Fetch):
+                    reply = self._get(step.params, step.number, typed)
+                    if not fetched:
+                        self._first = reply
+                    fetched += 1
+                elif isinstance(step, Emit):
+                    yield step.page
+                else:
+                    yield from self._window(step.params, step.tally, typed)
+        finally:
+            flow.close()
 
-    def _split(
-        self, params: Params, first: Page[Any], typed: bool
-    ) -> list[tuple[Params, Page[Any]]]:
-        start, end = params["start_date"], params["end_date"]
-        if not too_large(first, self._query):
-            return [(params, first)]
-        if start == end:
-            raise split_error(self._query, first)
-        out = []
-        for a, b in halves(start, end):
-            sub = with_range(params, a, b)
-            out.extend(self._split(sub, self._get(numbered(sub, 1), 1, typed), typed))
-        return out
-
-    def _walk(self, params: Params, first: Page[Any], typed: bool) -> Iterator[Page[Any]]:
-        query = self._query
-        tally = Tally(first, query)
-        tally.check(first)
-        yield first
-        if first.next_cursor:
-            page = first
-            while (cursor := tally.next_cursor(page)) is not None:
-                page = self._get(cursored(params, cursor, query.page_size), None, typed)
-                tally.check(page)
-                yield page
-            tally.finish()
-            return
+    def _window(self, params: Params, tally: Tally, typed: bool) -> Iterator[Page[Any]]:
         numbers = iter(tally.numbers)
         workers, finished = PageWorkers(self._concurrency), threading.Event()
         window: collections.deque[Future[Page[Any]]] = collections.deque()
@@ -522,7 +615,6 @@ class Paginator(Generic[T]):
             for future in window:
                 future.cancel()
             workers.abandon()  # waits in running fetches end now; nothing joins them
-        tally.finish()
 
     def iter_arrow(self) -> Iterator[pyarrow.RecordBatch]:
         """One ``pyarrow.RecordBatch`` per page, as pages arrive (memory stays flat).
@@ -552,7 +644,7 @@ class Paginator(Generic[T]):
         return _frames.to_polars(self._query, self._pages(typed=False))  # type: ignore[no-any-return]
 
 
-class AsyncPaginator(Generic[T]):
+class AsyncPaginator(_Totals[T]):
     """Rows (``async for row in paginator``) and pages (``paginator.pages()``) of a list operation.
 
     Returned by every list operation; nothing is fetched until you iterate. Page 1 is
@@ -578,23 +670,9 @@ class AsyncPaginator(Generic[T]):
         ```
     """
 
-    def __init__(self, query: Query, fetch: FetchAsync, concurrency: int) -> None:
-        self._query = query
-        self._fetch = fetch
-        self._concurrency = concurrency
-        self._first: Page[Any] | None = None
-
-    @property
-    def total_items(self) -> int | None:
-        """``totalItems`` from page 1; ``None`` until page 1 is fetched, or under cursor
-        paging (no totals)."""
-        return self._first.total_items if self._first else None
-
-    @property
-    def total_pages(self) -> int | None:
-        """``totalPages`` from page 1; ``None`` until page 1 is fetched, or under cursor
-        paging."""
-        return self._first.total_pages if self._first else None
+    def __init__(self, send: SendAsync, query: Query, concurrency: int) -> None:
+        super().__init__(query, concurrency)
+        self._send = send
 
     async def first_page(self) -> Page[T]:
         """Page 1, fetched once and kept (so ``total_items`` is known without a walk)."""
@@ -637,53 +715,38 @@ class AsyncPaginator(Generic[T]):
             await pages.aclose()  # cancel in-flight page fetches now
 
     async def _get(self, params: Params, number: int | None, typed: bool) -> Page[Any]:
-        body = await self._fetch(params)
-        return page_of(body, number, self._query.typed_rows if typed else self._query.rows)
+        query = self._query
+        return query.page(await self._send(query.op, params, query.timeout), number, typed)
 
     async def _pages(self, typed: bool) -> AsyncGenerator[Page[Any], None]:
-        query = self._query
-        first = await self._get(numbered(query.params, 1), 1, typed)
-        self._first = first
-        if not too_large(first, query):
-            async for page in self._walk(query.params, first, typed):
-                yield page
-            return
-        if not query.splittable:
-            raise split_error(query, first)
-        leaves = await self._split(query.params, first, typed)
-        for params, leaf_first in reversed(leaves) if query.descending else leaves:
-            async for page in self._walk(params, leaf_first, typed):
-                yield page
+        flow, reply, fetched = walk(self._query), None, 0
+        try:
+            while True:
+                try:
+                    step = flow.send(reply)
+                except StopIteration:
+                    return
+                reply = None
+                if isinstance(step, Fetch):
+                    reply = await self._get(step.params, step.number, typed)
+                    if not fetched:
+                        self._first = reply
+                    fetched += 1
+                elif isinstance(step, Emit):
+                    yield step.page
+                else:
+                    window = self._window(step.params, step.tally, typed)
+                    try:
+                        async for page in window:
+                            yield page
+                    finally:
+                        await window.aclose()  # cancel in-flight page fetches now
+        finally:
+            flow.close()
 
-    async def _split(
-        self, params: Params, first: Page[Any], typed: bool
-    ) -> list[tuple[Params, Page[Any]]]:
-        start, end = params["start_date"], params["end_date"]
-        if not too_large(first, self._query):
-            return [(params, first)]
-        if start == end:
-            raise split_error(self._query, first)
-        out = []
-        for a, b in halves(start, end):
-            sub = with_range(params, a, b)
-            out.extend(await self._split(sub, await self._get(numbered(sub, 1), 1, typed), typed))
-        return out
-
-    async def _walk(
-        self, params: Params, first: Page[Any], typed: bool
-    ) -> AsyncIterator[Page[Any]]:
-        query = self._query
-        tally = Tally(first, query)
-        tally.check(first)
-        yield first
-        if first.next_cursor:
-            page = first
-            while (cursor := tally.next_cursor(page)) is not None:
-                page = await self._get(cursored(params, cursor, query.page_size), None, typed)
-                tally.check(page)
-                yield page
-            tally.finish()
-            return
+    async def _window(
+        self, params: Params, tally: Tally, typed: bool
+    ) -> AsyncGenerator[Page[Any], None]:
         numbers = iter(tally.numbers)
         window: collections.deque[asyncio.Task[Page[Any]]] = collections.deque()
 
@@ -710,7 +773,6 @@ class AsyncPaginator(Generic[T]):
                 if task.done() and not task.cancelled():
                     task.exception()  # seen here, so asyncio does not log it as never retrieved
                 task.cancel()
-        tally.finish()
 
     def iter_arrow(self) -> AsyncIterator[pyarrow.RecordBatch]:
         """One ``pyarrow.RecordBatch`` per page, as pages arrive (memory stays flat).

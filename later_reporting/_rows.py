@@ -30,8 +30,7 @@ from typing import Any
 import attrs
 import later_reporting_api.models as generated
 
-from later_reporting import _catalog as cat
-from later_reporting import models as m
+from later_reporting._operations import EXPORTED, Operation
 
 Row = dict[str, Any]
 
@@ -109,7 +108,7 @@ def metric_kind(name: str) -> str:
 
 @dataclass(frozen=True)
 class Report:
-    """One exportable report: its SDK method, row model and metrics."""
+    """One exportable report: its operation's row of the table, as export and dlt read it."""
 
     name: str
     method: str
@@ -122,88 +121,30 @@ class Report:
     sortable: tuple[str, ...] = ()
     key: tuple[str, ...] = ()  # the columns naming a row in messages
     single_row: bool = False  # one summary (per platform) for the whole filter
+    dated: bool = True  # takes a start and an end
+    granular: bool = False  # takes a granularity (time buckets)
+
+    @classmethod
+    def of(cls, op: Operation) -> Report:
+        return cls(
+            name=op.export or op.name,
+            method=op.name,
+            model=op.row,
+            metrics=op.metrics,
+            default_metrics=op.default_metrics,
+            metrics_in=op.metrics_in,
+            paginated=op.paginated,
+            accepts_metrics=op.metric is not None,
+            sortable=op.sorts,
+            key=op.key,
+            single_row=op.single_row,
+            dated=op.dated,
+            granular=op.granular,
+        )
 
 
-REPORTS: dict[str, Report] = {
-    r.name: r
-    for r in (
-        Report(
-            "instances-performance",
-            "instances.performance",
-            m.SummaryMetrics,
-            cat.SUMMARY,
-            cat.SUMMARY,
-            metrics_in="",
-            paginated=False,
-            single_row=True,
-        ),
-        Report(
-            "timeseries",
-            "instances.performance_over_time",
-            m.TimeSeriesBucket,
-            cat.TIMESERIES,
-            cat.TIMESERIES_DEFAULT,
-            key=("startDate",),
-        ),
-        Report(
-            "campaigns",
-            "campaigns.list",
-            m.Campaign,
-            (),
-            (),
-            accepts_metrics=False,
-            key=("campaignId",),
-        ),
-        Report(
-            "campaigns-performance",
-            "campaigns.performance",
-            m.CampaignPerformance,
-            cat.CAMPAIGN,
-            cat.CAMPAIGN_DEFAULT,
-            sortable=cat.CAMPAIGN_SORT,
-            key=("campaignId",),
-        ),
-        Report(
-            "platforms-performance",
-            "platforms.performance",
-            m.PlatformPerformance,
-            cat.PLATFORM,
-            cat.PLATFORM_DEFAULT,
-            sortable=cat.PLATFORM,
-            key=("platform", "contentType"),
-        ),
-        Report(
-            "platforms-roi",
-            "platforms.return_on_investment",
-            m.PlatformReturnOnInvestment,
-            cat.ROI,
-            cat.ROI,
-            paginated=False,
-            accepts_metrics=False,
-            key=("platform",),
-            single_row=True,
-        ),
-        Report(
-            "creators-performance",
-            "creators.performance",
-            m.CreatorPerformance,
-            cat.CREATOR,
-            cat.CREATOR_DEFAULT,
-            sortable=cat.CREATOR,
-            key=("creatorId",),
-        ),
-        Report(
-            "posts-performance",
-            "posts.performance",
-            m.PostPerformance,
-            cat.POST,
-            cat.POST_DEFAULT,
-            metrics_in=None,
-            sortable=cat.POST_SORT,
-            key=("postId",),
-        ),
-    )
-}
+REPORTS: dict[str, Report] = {name: Report.of(op) for name, op in EXPORTED.items()}
+"""Every exportable report by its export name, read from the operation table."""
 
 
 _WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

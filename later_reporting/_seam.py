@@ -1,9 +1,9 @@
 """The one place where the hand-written SDK calls the generated client.
 
-For each operation it names the generated module, its response model and its request
-enums. ``send`` / ``send_async`` build the request with the generated ``_get_kwargs``, send
-it through the client's pooled httpx client (auth, budget, retries live there), and turn
-the response into JSON or a typed error. ``check_body`` holds a JSON body to the operation's
+The operation table (``_operations``) names each operation's generated module and response
+model; ``request_kwargs`` builds a request with the generated ``_get_kwargs`` (the client
+sends it through its pooled httpx client, where auth, budget and retries live), ``json_of``
+turns the response into JSON or a typed error. ``check_body`` holds a JSON body to the operation's
 documented envelope (``data``, ``pagination``, ``nextCursor``) before anything reads it, on
 the typed path (``parse``) and on the raw-JSON path (``rows_of``) alike.
 """
@@ -11,134 +11,26 @@ the typed path (``parse``) and on the raw-JSON path (``rows_of``) alike.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from enum import Enum
-from types import ModuleType
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from later_reporting_api.api.authentication import create_token
-from later_reporting_api.api.campaigns import get_campaigns_performance, list_campaigns
-from later_reporting_api.api.creators import get_creators_performance
-from later_reporting_api.api.instances import (
-    get_instances_performance,
-    get_instances_performance_over_time,
-    list_instances,
-)
-from later_reporting_api.api.platforms import (
-    get_platforms_performance,
-    get_platforms_return_on_investment,
-)
-from later_reporting_api.api.posts import get_posts_performance
 from later_reporting_api.models import (
-    CampaignListResponse,
-    CampaignMetric,
-    CampaignPerformanceResponse,
-    CampaignSortProperty,
     ContentType,
-    CreatorMetric,
-    CreatorPerformanceResponse,
-    CreatorSortProperty,
     DateBasis,
     Granularity,
-    InstanceListResponse,
     Platform,
-    PlatformMetric,
-    PlatformPerformanceResponse,
-    PlatformReturnOnInvestmentResponse,
-    PlatformSortProperty,
-    PostMetric,
-    PostPerformanceResponse,
-    PostSortProperty,
     SortDirection,
-    SummaryMetric,
-    SummaryResponse,
-    TimeSeriesMetric,
-    TimeSeriesResponse,
     TokenRequest,
 )
 from later_reporting_api.types import UNSET as UNSET  # re-exported for the paginator
 
 from later_reporting._config import Secret
 from later_reporting._errors import UnexpectedResponseError, error_from_response
+from later_reporting._operations import OPERATIONS as OPERATIONS  # re-exported
+from later_reporting._operations import Operation, Shape
 from later_reporting._transport import TOTAL_TIMEOUT
-
-# What ``data`` holds: a list of row objects, ``{"instanceIds": [str, ...]}``, or
-# ``{"metrics": {...}}`` (the instance summary).
-Shape = Literal["rows", "ids", "summary"]
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What the SDK needs to know about one generated operation."""
-
-    name: str
-    module: ModuleType
-    response: type[Any]
-    metric: type[Enum] | None = None
-    sort: type[Enum] | None = None
-    metrics_required: bool = False
-    paginated: bool = True
-    dated: bool = True
-    shape: Shape = "rows"
-
-
-OPERATIONS: dict[str, Operation] = {
-    op.name: op
-    for op in (
-        Operation("instances.list", list_instances, InstanceListResponse, dated=False, shape="ids"),
-        Operation(
-            "instances.performance",
-            get_instances_performance,
-            SummaryResponse,
-            SummaryMetric,
-            metrics_required=True,
-            paginated=False,
-            shape="summary",
-        ),
-        Operation(
-            "instances.performance_over_time",
-            get_instances_performance_over_time,
-            TimeSeriesResponse,
-            TimeSeriesMetric,
-        ),
-        Operation("campaigns.list", list_campaigns, CampaignListResponse, dated=False),
-        Operation(
-            "campaigns.performance",
-            get_campaigns_performance,
-            CampaignPerformanceResponse,
-            CampaignMetric,
-            CampaignSortProperty,
-        ),
-        Operation(
-            "platforms.performance",
-            get_platforms_performance,
-            PlatformPerformanceResponse,
-            PlatformMetric,
-            PlatformSortProperty,
-        ),
-        Operation(
-            "platforms.return_on_investment",
-            get_platforms_return_on_investment,
-            PlatformReturnOnInvestmentResponse,
-            paginated=False,
-        ),
-        Operation(
-            "creators.performance",
-            get_creators_performance,
-            CreatorPerformanceResponse,
-            CreatorMetric,
-            CreatorSortProperty,
-        ),
-        Operation(
-            "posts.performance",
-            get_posts_performance,
-            PostPerformanceResponse,
-            PostMetric,
-            PostSortProperty,
-        ),
-    )
-}
 
 # Request enums shared by the report operations.
 ENUMS: dict[str, type[Enum]] = {

@@ -15,7 +15,8 @@ from typing import Any
 
 from later_reporting import _catalog as cat
 from later_reporting._errors import ValidationError
-from later_reporting._seam import ENUMS, Operation
+from later_reporting._operations import Operation
+from later_reporting._seam import ENUMS
 
 MAX_CAMPAIGN_IDS = 50
 MAX_INSTANCE_IDS = 500
@@ -209,7 +210,6 @@ def report_params(
     sort_property: object = None,
     sort_direction: object = None,
     granularity: object = None,
-    page_size_: object = None,
 ) -> dict[str, Any]:
     """The generated function's keyword arguments for one report call."""
     params: dict[str, Any] = {}
@@ -254,6 +254,4 @@ def report_params(
         supported_for_filters(op, params)
     if granularity is not None:
         params["granularity"] = enum_value("granularity", ENUMS["granularity"], granularity)
-    if page_size_ is not None:
-        params["page_size"] = page_size(page_size_)
     return params

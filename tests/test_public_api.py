@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import tomllib
+from pathlib import Path
 
 import httpx
 
@@ -135,3 +137,8 @@ def test_every_api_error_has_code_request_id_and_status() -> None:
     response = httpx.Response(403, json={"type": "ANL_00403", "title": "t", "detail": "d"})
     error = lr.APIError(response, {"type": "ANL_00403", "title": "t", "detail": "d"})
     assert (error.code, error.request_id, error.status_code) == ("ANL_00403", None, 403)
+
+
+def test_the_version_is_the_distributions() -> None:
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert lr.__version__ == pyproject["project"]["version"]

@@ -52,6 +52,8 @@ def sync_usage() -> None:
         )
         for campaign in campaigns:
             assert_type(campaign.metrics.engagement_rate, float | None)
+        bare = "impressions"  # a bare str is not a list of metrics: mypy rejects it
+        client.posts.performance(start="2025-01-01", end="2025-01-31", metrics=bare)  # type: ignore[arg-type]
         first: lr.Page[PostPerformance] = posts.first_page()
         total: int | None = first.total_items
         print(total, posts.total_pages)

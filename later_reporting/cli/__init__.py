@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from later_reporting import __version__
+from later_reporting._version import __version__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -67,22 +67,11 @@ def demo(output: Path) -> None:
         ) as client,
     ):
         for name, report in REPORTS.items():
-            dated = name != "campaigns"
             options = call_options(
                 report,
-                start=START if dated else None,
-                end=END if dated else None,
-                metrics=None,
-                instance_ids=None,
-                campaign_ids=None,
-                platforms=None,
-                content_types=None,
-                date_basis=None,
-                sort_property=None,
-                sort_direction=None,
-                granularity="month" if name == "timeseries" else None,
-                page_size=None,
-                max_items=None,
+                start=START if report.dated else None,
+                end=END if report.dated else None,
+                granularity="month" if report.granular else None,
             )
             paths = [output / f"{name}.csv", output / f"{name}.parquet"]
             count = export_report(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from later_reporting._client import Client
-from later_reporting._rows import REPORTS, Column, Report, Row, columns, flatten, row_key
+from later_reporting._rows import Column, Report, Row, columns, flatten, row_key
 from later_reporting.export._targets import FORMATS, open_target
 from later_reporting.export._writers import (
     CsvSink,
@@ -27,7 +27,6 @@ from later_reporting.export._writers import (
 
 __all__ = ["ExportOptions", "Output", "call_options", "export_report", "open_sink", "write_rows"]
 
-DATED = frozenset(REPORTS) - {"campaigns"}
 Warn = Callable[[str], None]
 
 
@@ -64,27 +63,29 @@ class ExportOptions:
 def call_options(
     report: Report,
     *,
-    start: str | None,
-    end: str | None,
-    metrics: list[str] | None,
-    instance_ids: list[str] | None,
-    campaign_ids: list[int] | None,
-    platforms: list[str] | None,
-    content_types: list[str] | None,
-    date_basis: str | None,
-    sort_property: str | None,
-    sort_direction: str | None,
-    granularity: str | None,
-    page_size: int | None,
-    max_items: int | None,
+    start: str | None = None,
+    end: str | None = None,
+    metrics: list[str] | None = None,
+    instance_ids: list[str] | None = None,
+    campaign_ids: list[int] | None = None,
+    platforms: list[str] | None = None,
+    content_types: list[str] | None = None,
+    date_basis: str | None = None,
+    sort_property: str | None = None,
+    sort_direction: str | None = None,
+    granularity: str | None = None,
+    page_size: int | None = None,
+    max_items: int | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments of the report's SDK method; options that do not apply are errors."""
+    """Keyword arguments of the report's SDK method; options that do not apply are errors.
+
+    Every option defaults to ``None`` (not given), as when its flag is absent."""
 
     def refuse(flag: str, value: object, allowed: bool) -> None:
         if value is not None and not allowed:
             raise ValueError(f"{flag} does not apply to the {report.name} report")
 
-    dated = report.name in DATED
+    dated = report.dated
     refuse("--start", start, dated)
     refuse("--end", end, dated)
     if dated and (start is None or end is None):
@@ -92,7 +93,7 @@ def call_options(
     refuse("--metrics", metrics, report.accepts_metrics)
     refuse("--sort-property", sort_property, bool(report.sortable))
     refuse("--sort-direction", sort_direction, bool(report.sortable))
-    refuse("--granularity", granularity, report.name == "timeseries")
+    refuse("--granularity", granularity, report.granular)
     refuse("--campaign-id", campaign_ids, dated)
     refuse("--platform", platforms, dated)
     refuse("--content-type", content_types, dated)
@@ -113,7 +114,7 @@ def call_options(
         options["metrics"] = list(metrics if metrics is not None else report.default_metrics)
     if report.sortable:
         options.update(sort_property=sort_property, sort_direction=sort_direction)
-    if report.name == "timeseries":
+    if report.granular:
         options["granularity"] = granularity
     if report.paginated:
         options["max_items"] = max_items

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from later_reporting import _catalog as cat
+from later_reporting._operations import OPERATIONS
 from later_reporting.sandbox import _query as q
 from later_reporting.sandbox._auth import DEFAULT_CLIENTS, SandboxClient, Tokens
 from later_reporting.sandbox._clock import Clock
@@ -279,8 +279,21 @@ class SandboxApp:
         return tuple(dict.fromkeys(instances))
 
     @staticmethod
-    def sort(query: q.Query, allowed: tuple[str, ...], path: str) -> Sort:
-        prop = q.sort_property(query, allowed, path)
+    def metrics(query: q.Query, operation: str, sel: Selection) -> tuple[str, ...]:
+        """The metrics a report query asks for (its operation's defaults when none)."""
+        op = OPERATIONS[operation]
+        return q.metrics(
+            query,
+            op.metrics,
+            op.default_metrics,
+            sel.content_types,
+            required=op.metrics_required,
+        )
+
+    @staticmethod
+    def sort(query: q.Query, operation: str) -> Sort:
+        op = OPERATIONS[operation]
+        prop = q.sort_property(query, op.sorts, op.path.removeprefix("/v2"))
         direction = query.choice("sortDirection", ("ASC", "DESC"), "DESC")
         return Sort(prop, direction == "DESC")
 
@@ -347,15 +360,13 @@ class SandboxApp:
     async def summary(self, request: Request, client: SandboxClient) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         sel = self.selection(query, client)
-        metrics = q.metrics(query, cat.SUMMARY, cat.SUMMARY, sel.content_types, required=True)
+        metrics = self.metrics(query, "instances.performance", sel)
         return {"data": {"metrics": self.reports.summary(sel, metrics)}, "nextCursor": None}
 
     async def timeseries(self, request: Request, client: SandboxClient) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         sel = self.selection(query, client)
-        metrics = q.metrics(
-            query, cat.TIMESERIES, cat.TIMESERIES_DEFAULT, sel.content_types, required=False
-        )
+        metrics = self.metrics(query, "instances.performance_over_time", sel)
         granularity = (
             query.choice("granularity", ("day", "week", "month", "quarter", "year"), "month")
             or "month"
@@ -381,10 +392,8 @@ class SandboxApp:
     ) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         sel = self.selection(query, client)
-        metrics = q.metrics(
-            query, cat.CAMPAIGN, cat.CAMPAIGN_DEFAULT, sel.content_types, required=False
-        )
-        sort = self.sort(query, cat.CAMPAIGN_SORT, "/campaigns/performance")
+        metrics = self.metrics(query, "campaigns.performance", sel)
+        sort = self.sort(query, "campaigns.performance")
         return self.paginated(query, self.reports.campaigns_performance(sel, metrics, sort), list)
 
     async def platforms_performance(
@@ -392,31 +401,32 @@ class SandboxApp:
     ) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         sel = self.selection(query, client)
-        metrics = q.metrics(
-            query, cat.PLATFORM, cat.PLATFORM_DEFAULT, sel.content_types, required=False
-        )
-        sort = self.sort(query, cat.PLATFORM_SORT, "/platforms/performance")
+        metrics = self.metrics(query, "platforms.performance", sel)
+        sort = self.sort(query, "platforms.performance")
         return self.paginated(query, self.reports.platforms_performance(sel, metrics, sort), list)
 
     async def return_on_investment(self, request: Request, client: SandboxClient) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         sel = self.selection(query, client)
-        return {"data": self.reports.return_on_investment(sel, cat.ROI), "nextCursor": None}
+        return {
+            "data": self.reports.return_on_investment(
+                sel, OPERATIONS["platforms.return_on_investment"].metrics
+            ),
+            "nextCursor": None,
+        }
 
     async def creators_performance(self, request: Request, client: SandboxClient) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         sel = self.selection(query, client)
-        metrics = q.metrics(
-            query, cat.CREATOR, cat.CREATOR_DEFAULT, sel.content_types, required=False
-        )
-        sort = self.sort(query, cat.CREATOR_SORT, "/creators/performance")
+        metrics = self.metrics(query, "creators.performance", sel)
+        sort = self.sort(query, "creators.performance")
         return self.paginated(query, self.reports.creators_performance(sel, metrics, sort), list)
 
     async def posts_performance(self, request: Request, client: SandboxClient) -> dict[str, Any]:
         query = q.Query(request.scope["query_string"])
         sel = self.selection(query, client)
-        metrics = q.metrics(query, cat.POST, cat.POST_DEFAULT, sel.content_types, required=False)
-        sort = self.sort(query, cat.POST_SORT, "/posts/performance")
+        metrics = self.metrics(query, "posts.performance", sel)
+        sort = self.sort(query, "posts.performance")
         rows, earned = self.reports.posts_order(sel, sort)
         positions = list(range(rows.shape[0]))
 

@@ -1,4 +1,5 @@
-"""The sandbox's deterministic dataset and the arithmetic of its metrics.
+"""The sandbox's deterministic dataset (the metrics' arithmetic is ``_arithmetic``, the name
+tables ``_names``).
 
 Posts are stored column-wise in numpy arrays with their lifetime totals. Daily values are
 never stored: a post earns the share ``F(t) - F(t-1)`` of each total on day ``t`` after it
@@ -22,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from later_reporting._catalog import CONTENT_TYPES, PLATFORM_OF, VIDEO_TYPES
+from later_reporting.sandbox._names import FIRST, LAST, THEMES
 
 EPOCH = dt.date(2024, 1, 1)
 AS_OF = dt.date(2026, 6, 30)
@@ -73,65 +75,6 @@ BASE = (
 )
 # Fixed amounts, not accrued over time.
 FIXED = ("cost", "paidAdSpend", "followersAtPostDate", "avgWatchTime")
-
-FIRST = (
-    "Jane",
-    "Liam",
-    "Olivia",
-    "Noah",
-    "Emma",
-    "Mateo",
-    "Ava",
-    "Lucas",
-    "Mia",
-    "Amir",
-    "Sofia",
-    "Kenji",
-    "Zara",
-    "Ines",
-    "Kofi",
-    "Priya",
-    "Leon",
-    "Chloe",
-    "Omar",
-    "Yuki",
-)
-LAST = (
-    "Smith",
-    "Garcia",
-    "Chen",
-    "Okafor",
-    "Silva",
-    "Novak",
-    "Khan",
-    "Rossi",
-    "Dubois",
-    "Kim",
-    "Larsen",
-    "Haddad",
-    "Moreau",
-    "Ito",
-    "Nguyen",
-    "Costa",
-    "Weber",
-    "Ali",
-)
-THEMES = (
-    "Summer Collection",
-    "Fall Influencer Push",
-    "Holiday Gifting",
-    "Spring Launch",
-    "Back to School",
-    "Creator Spotlight",
-    "Wellness Month",
-    "Eco Line",
-    "Gaming Week",
-    "Beauty Drop",
-    "Travel Stories",
-    "Fitness Challenge",
-    "Coffee Club",
-    "Pet Friends",
-)
 
 
 @dataclass(frozen=True)
@@ -411,143 +354,6 @@ def earned(ds: Dataset, rows: IntArray, basis: str, first: int, last: int) -> di
     for name in FIXED:
         out[name] = ds.totals[name][rows]
     return out
-
-
-def _div(num: FloatArray, den: FloatArray, scale: float = 1.0) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result: FloatArray = np.where(den > 0, num / np.where(den > 0, den, 1) * scale, np.nan)
-    return result
-
-
-def derive(
-    sums: dict[str, FloatArray],
-    posts: FloatArray,
-    paid_posts: FloatArray,
-    creators: FloatArray,
-    paid_creators: FloatArray,
-) -> dict[str, FloatArray]:
-    """Every metric from summed base amounts (arrays, one value per group)."""
-    s = sums
-    engagements = s["likes"] + s["comments"] + s["shares"] + s["saves"]
-    paid_engagements = s["paidLikes"] + s["paidComments"] + s["paidShares"] + s["paidSaves"]
-    value_of = {
-        "valueOfLikes": s["likes"] * 0.3,
-        "valueOfComments": s["comments"] * 0.5,
-        "valueOfShares": s["shares"] * 0.4,
-        "valueOfImpressions": s["impressions"] / 1000 * 5.0,
-    }
-    emv = sum(value_of.values(), np.zeros_like(engagements))
-    revenue = s["trackingLinksConversionValue"] + s["affiliateLinksSales"]
-    m: dict[str, FloatArray] = {name: s[name] for name in BASE if name in s}
-    m.update(value_of)
-    m.update(
-        {
-            "engagements": engagements,
-            "totalInteractions": engagements + s["replies"] + s["reposts"],
-            "engagementRate": _div(engagements, s["impressions"], 100),
-            "postsCount": posts,
-            "paidPostsCount": paid_posts,
-            "influencersCount": creators,
-            "paidInfluencersCount": paid_creators,
-            "impressionsPerPost": _div(s["impressions"], posts),
-            "engagementsPerPost": _div(engagements, posts),
-            "estimatedValueGenerated": emv,
-            "valueGenerated": emv,
-            "estimatedContentCost": s["cost"],
-            "campaignsCost": s["cost"],
-            "estimatedRoi": _div(emv, s["cost"]),
-            "returnOnInvestment": _div(emv, s["cost"]),
-            "cpe": _div(s["cost"], engagements),
-            "cpm": _div(s["cost"], s["impressions"], 1000),
-            "paidEngagements": paid_engagements,
-            "paidEngagementRate": _div(paid_engagements, s["paidImpressions"], 100),
-            "paidAdSpend": s["paidAdSpend"],
-            "paidCost": s["paidAdSpend"],
-            "paidCpe": _div(s["paidAdSpend"], paid_engagements),
-            "paidCpm": _div(s["paidAdSpend"], s["paidImpressions"], 1000),
-            "paidReturnOnAdSpend": _div(revenue, s["paidAdSpend"]),
-            "affiliateLinksConversionRate": _div(
-                s["affiliateLinksConversions"], s["affiliateLinksClicks"]
-            ),
-            "affiliateLinksRoi": _div(s["affiliateLinksCommissionEarned"], s["cost"]),
-            "avgWatchTime": s["avgWatchTime"],
-            "followersAtPostDate": s["followersAtPostDate"],
-        }
-    )
-    return m
-
-
-RATES = frozenset(
-    {
-        "engagementRate",
-        "paidEngagementRate",
-        "impressionsPerPost",
-        "engagementsPerPost",
-        "estimatedRoi",
-        "returnOnInvestment",
-        "cpe",
-        "cpm",
-        "paidCpe",
-        "paidCpm",
-        "paidReturnOnAdSpend",
-        "affiliateLinksConversionRate",
-        "affiliateLinksRoi",
-        "avgWatchTime",
-    }
-)
-MONEY = frozenset(
-    {
-        "estimatedValueGenerated",
-        "valueGenerated",
-        "estimatedContentCost",
-        "campaignsCost",
-        "paidAdSpend",
-        "paidCost",
-        "trackingLinksConversionValue",
-        "affiliateLinksSales",
-        "affiliateLinksCommissionEarned",
-        "valueOfLikes",
-        "valueOfComments",
-        "valueOfShares",
-        "valueOfImpressions",
-    }
-)
-
-
-def render(value: float, name: str) -> float | int | None:
-    """A metric as JSON: ``None`` for not available, integers for counts, 2 decimals else."""
-    if value != value:  # NaN: not available for this row
-        return None
-    if name in RATES or name in MONEY:
-        return round(float(value), 2)
-    return int(value)
-
-
-def group_sums(values: dict[str, FloatArray], keys: IntArray, groups: int) -> dict[str, FloatArray]:
-    """Sum each base amount per group; a group whose values are all missing stays missing."""
-    out: dict[str, FloatArray] = {}
-    for name, array in values.items():
-        present = ~np.isnan(array)
-        total: FloatArray = np.bincount(
-            keys[present], weights=array[present], minlength=groups
-        ).astype(np.float64)
-        seen = np.bincount(keys[present], minlength=groups).astype(np.float64)
-        if name == "avgWatchTime":
-            total = _div(total, seen)
-        out[name] = np.where(seen > 0, total, np.nan)
-    return out
-
-
-def distinct_count(
-    keys: IntArray, values: IntArray, groups: int, mask: npt.NDArray[np.bool_] | None = None
-) -> FloatArray:
-    """Number of distinct ``values`` per group key."""
-    if mask is not None:
-        keys, values = keys[mask], values[mask]
-    if keys.size == 0:
-        return np.zeros(groups)
-    pairs = np.unique(keys * 1_000_003 + values)
-    return np.bincount(pairs // 1_000_003, minlength=groups).astype(np.float64)
 
 
 def day_index(day: dt.date) -> int:

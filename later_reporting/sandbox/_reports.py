@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from later_reporting._catalog import CONTENT_TYPES, PLATFORM_OF
+from later_reporting.sandbox import _arithmetic as arith
 from later_reporting.sandbox import _data as d
 from later_reporting.sandbox._clock import Clock
 from later_reporting.sandbox._data import Dataset, FloatArray, IntArray
@@ -95,19 +96,19 @@ class Reports:
         first, last = self._bounds(sel)
         earned = self.clock.earned(self.ds, rows, sel.basis, first, last)
         keys = keys_of(rows)
-        sums = d.group_sums(earned, keys, groups)
+        sums = arith.group_sums(earned, keys, groups)
         posts = np.bincount(keys, minlength=groups).astype(np.float64)
         paid = earned["paidAdSpend"] > 0
         paid_posts = np.bincount(keys[paid], minlength=groups).astype(np.float64)
-        creators = d.distinct_count(keys, self.ds.creator_idx[rows], groups)
-        paid_creators = d.distinct_count(keys, self.ds.creator_idx[rows], groups, paid)
-        return d.derive(sums, posts, paid_posts, creators, paid_creators), posts
+        creators = arith.distinct_count(keys, self.ds.creator_idx[rows], groups)
+        paid_creators = arith.distinct_count(keys, self.ds.creator_idx[rows], groups, paid)
+        return arith.derive(sums, posts, paid_posts, creators, paid_creators), posts
 
     def summary(self, sel: Selection, metrics: tuple[str, ...]) -> Row:
         metric_values, _ = self._cached(
             ("summary", sel), lambda: self.grouped(sel, lambda r: np.zeros(r.shape, np.int64), 1)
         )
-        return {m: d.render(metric_values[m][0], m) for m in metrics}
+        return {m: arith.render(metric_values[m][0], m) for m in metrics}
 
     def campaigns_performance(
         self, sel: Selection, metrics: tuple[str, ...], sort: Sort
@@ -120,7 +121,7 @@ class Reports:
             for i in np.flatnonzero(posts > 0):
                 c = self.ds.campaigns[i]
                 row = campaign_row(c, first_post.get(int(i)), last_post.get(int(i)))
-                row["metrics"] = {m: d.render(values[m][i], m) for m in metrics}
+                row["metrics"] = {m: arith.render(values[m][i], m) for m in metrics}
                 row["_sort"] = {
                     **{m: values[m][i] for m in values},
                     "firstPostDate": row["firstPostDate"] or "",
@@ -173,7 +174,7 @@ class Reports:
                             "profilePictureUrl": c.picture,
                             "profiles": [profile(c, p) for p in c.platforms],
                         },
-                        "metrics": {m: d.render(values[m][i], m) for m in metrics},
+                        "metrics": {m: arith.render(values[m][i], m) for m in metrics},
                         "_sort": values_at(values, int(i)),
                     }
                 )
@@ -193,7 +194,7 @@ class Reports:
                     {
                         "platform": PLATFORM_OF[ct],
                         "contentType": ct,
-                        "metrics": {m: d.render(values[m][i], m) for m in metrics},
+                        "metrics": {m: arith.render(values[m][i], m) for m in metrics},
                         "_sort": values_at(values, int(i)),
                         "_id": int(i),
                     }
@@ -209,7 +210,7 @@ class Reports:
             sel, lambda r: platform_of_ct[self.ds.content_idx[r]], len(platforms)
         )
         return [
-            {"platform": p, "metrics": {m: d.render(values[m][i], m) for m in fields}}
+            {"platform": p, "metrics": {m: arith.render(values[m][i], m) for m in fields}}
             for i, p in enumerate(platforms)
             if posts[i] > 0
         ]
@@ -251,12 +252,12 @@ class Reports:
     def _derive_groups(
         self, earned: dict[str, FloatArray], keys: IntArray, rows: IntArray, groups: int
     ) -> tuple[dict[str, FloatArray], FloatArray]:
-        sums = d.group_sums(earned, keys, groups)
+        sums = arith.group_sums(earned, keys, groups)
         posts = np.bincount(keys, minlength=groups).astype(np.float64)
         paid = earned["paidAdSpend"] > 0
         paid_posts = np.bincount(keys[paid], minlength=groups).astype(np.float64)
-        creators = d.distinct_count(keys, self.ds.creator_idx[rows], groups)
-        return d.derive(sums, posts, paid_posts, creators, creators), posts
+        creators = arith.distinct_count(keys, self.ds.creator_idx[rows], groups)
+        return arith.derive(sums, posts, paid_posts, creators, creators), posts
 
     # --- posts -------------------------------------------------------------------------------
 
@@ -312,7 +313,7 @@ class Reports:
                 },
             }
             for m in metrics:
-                row[m] = d.render(values[m][j], m)
+                row[m] = arith.render(values[m][j], m)
             out.append(row)
         return out
 
@@ -320,7 +321,7 @@ class Reports:
 def per_post(earned: dict[str, FloatArray]) -> dict[str, FloatArray]:
     """Every metric for each post (no aggregation), derived from its own amounts."""
     ones = np.ones_like(earned["impressions"])
-    return d.derive(earned, ones, (earned["paidAdSpend"] > 0).astype(np.float64), ones, ones)
+    return arith.derive(earned, ones, (earned["paidAdSpend"] > 0).astype(np.float64), ones, ones)
 
 
 def post_metrics(earned: dict[str, FloatArray], name: str) -> FloatArray:
@@ -387,7 +388,7 @@ def bucket_row(
     return {
         "startDate": a.isoformat(),
         "endDate": b.isoformat(),
-        "metrics": {m: d.render(values[m][i], m) for m in metrics},
+        "metrics": {m: arith.render(values[m][i], m) for m in metrics},
     }
 
 

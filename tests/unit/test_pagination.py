@@ -3,6 +3,7 @@ max_items, and the 500-page cap."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 import time
@@ -131,6 +132,31 @@ def test_drift_raises_or_warns() -> None:
         pytest.warns(RuntimeWarning, match="totalItems"),
     ):
         assert len(list(client.posts.performance(start="2025-01-01", end="2025-01-31"))) == 201
+
+
+@BOTH
+def test_the_drift_warning_names_the_callers_line(kind: str) -> None:
+    """The warning points at the line iterating the paginator, not into the SDK."""
+    pages = pages_of(300)
+    pages[3] = page([post_row(999)], 3, 3, 301)
+    router, _ = posts_router(pages)
+
+    def walk_sync() -> list[Any]:
+        with sync_client(router, on_drift="warn") as client:
+            return list(client.posts.performance(start="2025-01-01", end="2025-01-31"))
+
+    async def walk_async() -> list[Any]:
+        async with async_client(router, on_drift="warn") as client:
+            paginator = client.posts.performance(start="2025-01-01", end="2025-01-31")
+            return [row async for row in paginator]
+
+    def walk() -> list[Any]:
+        return walk_sync() if kind == "sync" else asyncio.run(walk_async())
+
+    with pytest.warns(RuntimeWarning, match="totalItems") as caught:
+        rows = walk()
+    assert len(rows) == 201
+    assert [w.filename for w in caught] == [__file__]
 
 
 def test_cursor_paging_is_followed_with_the_same_filters() -> None:
