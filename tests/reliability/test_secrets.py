@@ -69,7 +69,7 @@ def test_full_export_with_refreshes_and_errors_leaks_nothing(tmp_path: Path) -> 
                 "--start",
                 "2025-01-01",
                 "--end",
-                "2025-03-31",
+                "2025-02-10",  # under the default 120 requests/minute: no budget wait
                 "-o",
                 str(target),
                 "--concurrency",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 
 import pytest
@@ -38,14 +39,21 @@ def test_a_request_slot_does_not_lengthen_the_backoff_of_a_server_error() -> Non
 def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The seconds passed to time.sleep and asyncio.sleep (which still yield, for 0)."""
     calls: list[float] = []
-    original = asyncio.sleep
+    original, original_sync = asyncio.sleep, time.sleep
+    mine = threading.get_ident()  # servers other tests left running sleep in other threads
 
     def record(seconds: float) -> None:
-        calls.append(seconds)
+        if threading.get_ident() == mine:
+            calls.append(seconds)
+        else:
+            original_sync(seconds)
 
     async def record_async(seconds: float) -> None:
-        calls.append(seconds)
-        await original(0)
+        if threading.get_ident() == mine:
+            calls.append(seconds)
+            await original(0)
+        else:
+            await original(seconds)
 
     monkeypatch.setattr(time, "sleep", record)
     monkeypatch.setattr(asyncio, "sleep", record_async)
