@@ -263,7 +263,8 @@ def sync(
     elapsed = time.monotonic() - started
     click.echo(f"Loaded into {where} in {elapsed:.1f}s ({result.loads} loads):", err=True)
     for table in sorted(result.rows):
-        click.echo(f"  {table:<24} {result.rows[table]:>9,} rows", err=True)
+        count = result.rows[table]
+        click.echo(f"  {table:<24} {count:>9,} {'row' if count == 1 else 'rows'}", err=True)
     click.echo(f"  {'requests used':<24} {counter.requests:>9,}", err=True)
 
 
@@ -313,7 +314,8 @@ def demo_sync(output: Path) -> None:
             pipeline, client=client, start=DEMO_START, end=DEMO_END, full_refresh=True
         )
     for table in sorted(result.rows):
-        click.echo(f"  {table:<24} {result.rows[table]:>7,} rows")
+        count = result.rows[table]
+        click.echo(f"  {table:<24} {count:>7,} {'row' if count == 1 else 'rows'}")
     click.echo(f"  ({counter.requests} requests; the next daily run re-reads only the lookback)")
     click.echo(f"\n{DEMO_QUERY}\n")
     with duckdb.connect(str(database)) as con:

@@ -131,6 +131,7 @@ def test_the_demo_ends_with_a_sync_into_duckdb_and_a_query(tmp_path: Path) -> No
     with duckdb.connect(str(tmp_path / "later_reporting.duckdb")) as con:
         posts = con.sql("SELECT count(*) FROM later.posts_performance").fetchall()[0][0]
     assert f"posts_performance        {posts:>7,} rows" in result.output
+    assert f"instances_performance    {1:>7,} row\n" in result.output  # one row, singular
 
 
 def test_the_secret_stays_out_of_the_pipeline_state_and_the_warehouse(
