@@ -36,7 +36,9 @@ def sync(session: nox.Session, *args: str) -> None:
 def tests(session: nox.Session) -> None:
     """The full test suite: unit, contract (against the sandbox), end-to-end, reliability."""
     sync(session, "--no-default-groups", "--group", "test")
-    session.run("pytest", *session.posargs)
+    # One pytest worker per core: the slowest tests mostly wait (on a live sandbox, a rate
+    # window), so two workers halve the wall time on a 2-core machine.
+    session.run("pytest", "-n", "auto", *session.posargs)
 
 
 @nox.session(python=PYTHON)
