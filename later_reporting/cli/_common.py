@@ -21,6 +21,7 @@ from later_reporting._errors import (
     ConfigurationError,
     DriftError,
     LaterReportingError,
+    OptionError,
     PermissionDeniedError,
     UnsupportedMetricError,
     ValidationError,
@@ -243,7 +244,8 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 
 def handle_errors(command: F) -> F:
-    """Map every failure to its exit code and one clear line on stderr (no traceback)."""
+    """Map every failure the SDK or the command reports to its exit code and one clear line
+    on stderr (no traceback). Anything else is a bug and propagates as one (exit 1)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -262,10 +264,12 @@ def handle_errors(command: F) -> F:
             # The reader went away (`| head`): what it wanted was written; end quietly.
             _quiet_stdout()
             raise SystemExit(EXIT_BROKEN_PIPE) from None
+        except (UsageProblem, OptionError, FileNotFoundError) as exc:
+            # An OptionError already names the flag; a stray ValueError (a bug) is not
+            # bad input and goes on as an unexpected error (a traceback, exit 1).
+            fail(str(exc), EXIT_USAGE)
         except (ValidationError, ConfigurationError) as exc:
             fail(for_people(exc), EXIT_USAGE)
-        except (UsageProblem, ValueError, FileNotFoundError) as exc:
-            fail(str(exc), EXIT_USAGE)
         except (AuthenticationError, PermissionDeniedError) as exc:
             fail(describe(exc), EXIT_AUTH)
         except APIError as exc:

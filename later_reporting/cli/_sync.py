@@ -37,7 +37,7 @@ def root_cause(error: BaseException) -> BaseException:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, LaterReportingError | KeyboardInterrupt | ValueError):
+        if isinstance(current, LaterReportingError | KeyboardInterrupt):
             return current
         inner = getattr(current, "exception", None)
         current = inner if isinstance(inner, BaseException) else current.__cause__
