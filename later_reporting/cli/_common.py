@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import difflib
 import functools
 import os
@@ -9,12 +11,13 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
 import click
 
+from later_reporting._client import Client
 from later_reporting._errors import (
     APIError,
     AuthenticationError,
@@ -215,6 +218,57 @@ def credential_options(command: F) -> F:
     ):
         command = option(command)
     return command
+
+
+def client_options(command: F) -> F:
+    """The options every command that calls the API takes for its client: how many pages
+    at once, and how many retries."""
+    for option in reversed(
+        (
+            click.option(
+                "--concurrency",
+                type=int,
+                default=4,
+                show_default=True,
+                help="Pages fetched at once (1-64).",
+            ),
+            click.option(
+                "--max-retries",
+                type=click.IntRange(0, 20),
+                default=2,
+                show_default=True,
+                envvar="LATER_REPORTING_MAX_RETRIES",
+                help="Retries of a failed request (429, 5xx, timeouts, dropped connections).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+@contextlib.contextmanager
+def demo_client(as_of: dt.date | None = None, **options: Any) -> Iterator[Client]:
+    """A client of the sandbox, served in a thread for the block: what ``demo`` reads, with
+    no credentials and no network. Raises ``ImportError`` without the sandbox's extra."""
+    from later_reporting.sandbox import (
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        SandboxConfig,
+        serve_in_thread,
+    )
+
+    with (
+        serve_in_thread(SandboxConfig(rate_limit=None, as_of=as_of)) as base_url,
+        Client(
+            base_url=base_url,
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+            rate_limit=None,
+            concurrency=8,
+            **options,
+        ) as client,
+    ):
+        yield client
 
 
 def _quiet_stdout() -> None:
