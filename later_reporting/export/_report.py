@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from later_reporting._client import Client
 from later_reporting._errors import OptionError
-from later_reporting._rows import Column, Report, Row, columns, flatten, row_key
+from later_reporting._rows import Column, Report, Row, columns, flatten, value_at
 from later_reporting.export._targets import FORMATS, open_target
 from later_reporting.export._writers import (
     CsvSink,
@@ -217,6 +217,24 @@ def write_rows(rows: Iterator[list[Any]], sinks: list[Sink]) -> int:
     return count
 
 
+def dotted(cols: list[Column], metrics: int) -> list[Column]:
+    """The deprecated ``--dotted-names``: each column named by its path joined with dots
+    (``creatorProfile.fullName``, ``filter.start``), a metric by its name alone
+    (``postsCount``); ``metrics`` is how many metric columns end ``cols``."""
+    first_metric = len(cols) - metrics
+    return [
+        Column(c.path[-1] if i >= first_metric else ".".join(c.path), c.path, c.kind)
+        for i, c in enumerate(cols)
+    ]
+
+
+def row_key(report: Report, row: Row) -> str:
+    """How messages name a row: ``postId=123``, or ``the summary row`` without a key."""
+    if not report.key:
+        return "the summary row"
+    return ", ".join(f"{name}={value_at(row, (name,))}" for name in report.key)
+
+
 def export_report(
     client: Client,
     report: Report,
@@ -232,9 +250,10 @@ def export_report(
     """
     settings = settings or ExportOptions()
     progress = progress or _NoProgress()
-    cols = columns(
-        report, options.get("metrics") or report.default_metrics, dotted=settings.dotted_names
-    )
+    metrics = options.get("metrics") or report.default_metrics
+    cols = columns(report, metrics)
+    if settings.dotted_names:
+        cols = dotted(cols, len(metrics))
     replaced: list[str] = []
 
     def on_replaced(row: Row, column: Column) -> None:
