@@ -196,3 +196,127 @@ def test_environment_proxies_read_as_httpx_reads_them(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert environment_proxies() == get_environment_proxies()
+
+
+def through_callers_client(kind: str, router: respx.Router, **http_options: Any) -> Any:
+    """``client.instances.list()`` sent through a caller's own httpx client, or its error."""
+    settings = {"client_id": "demo", "client_secret": SECRET, "base_url": BASE}
+    transport = httpx.MockTransport(router.handler)
+    if kind == "sync":
+        with (
+            httpx.Client(transport=transport, **http_options) as http,
+            lr.Client(http_client=http, **settings) as client,
+        ):
+            try:
+                return list(client.instances.list())
+            except lr.LaterReportingError as error:
+                return error
+
+    async def main() -> Any:
+        async with (
+            httpx.AsyncClient(transport=transport, **http_options) as http,
+            lr.AsyncClient(http_client=http, **settings) as client,
+        ):
+            try:
+                return [i async for i in client.instances.list()]
+            except lr.LaterReportingError as error:
+                return error
+
+    return asyncio.run(main())
+
+
+@KINDS
+def test_a_callers_http_client_keeps_the_sdks_bearer_auth_over_its_own(kind: str) -> None:
+    router = respx.Router(base_url=BASE)
+    router.post("/oauth/token").mock(return_value=httpx.Response(200, json={"jwt": jwt()}))
+    route = router.get("/v2/instances").mock(return_value=httpx.Response(200, json=OK))
+    rows = through_callers_client(kind, router, auth=httpx.BasicAuth("someone", "else"))
+    assert rows == ["a"]
+    assert route.calls.last.request.headers["authorization"].startswith("Bearer ")
+
+
+@KINDS
+def test_a_callers_http_client_that_follows_redirects_does_not_follow_the_apis(
+    kind: str,
+) -> None:
+    """The SDK never follows a redirect (it would carry the bearer token to another place),
+    even through a caller's client made with ``follow_redirects=True``."""
+    router = respx.Router(base_url=BASE)
+    router.post("/oauth/token").mock(return_value=httpx.Response(200, json={"jwt": jwt()}))
+    router.get("/v2/instances").mock(
+        return_value=httpx.Response(302, headers={"Location": f"{BASE}/elsewhere"})
+    )
+    elsewhere = router.get("/elsewhere").mock(return_value=httpx.Response(200, json=OK))
+    outcome = through_callers_client(kind, router, follow_redirects=True)
+    assert isinstance(outcome, lr.LaterReportingError), outcome
+    assert elsewhere.call_count == 0
+
+
+@KINDS
+def test_a_closed_http_client_is_named_in_the_error(kind: str) -> None:
+    settings = {"client_id": "c", "client_secret": "s"}
+    if kind == "sync":
+        http = httpx.Client()
+        http.close()
+        with (
+            lr.Client(http_client=http, **settings) as client,
+            pytest.raises(lr.ClientClosedError) as raised,
+        ):
+            client.authenticate()
+    else:
+
+        async def main() -> pytest.ExceptionInfo[lr.ClientClosedError]:
+            http = httpx.AsyncClient()
+            await http.aclose()
+            async with lr.AsyncClient(http_client=http, **settings) as client:
+                with pytest.raises(lr.ClientClosedError) as raised:
+                    await client.authenticate()
+            return raised
+
+        raised = asyncio.run(main())
+    flavour = "Client" if kind == "sync" else "AsyncClient"
+    assert str(raised.value) == (
+        f"the http_client given to the SDK ({flavour}) has been closed; "
+        "keep it open while the SDK client is in use"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        (
+            {"transport": httpx.MockTransport(print), "proxy": "http://127.0.0.1:9"},
+            "transport and proxy",
+        ),
+        ({"proxy": "http://127.0.0.1:9", "http_client": httpx.Client()}, "proxy and http_client"),
+        (
+            {"transport": httpx.MockTransport(print), "http_client": httpx.Client()},
+            "transport and http_client",
+        ),
+    ],
+)
+def test_more_than_one_way_out_is_refused_naming_both(given: dict[str, Any], named: str) -> None:
+    with pytest.raises(lr.ConfigurationError) as raised:
+        lr.Client(client_id="c", client_secret="s", **given)
+    assert str(raised.value) == (
+        f"pass at most one of transport=, proxy= and http_client=, not {named} "
+        "(configure a proxy or transport on the http_client itself)"
+    )
+
+
+@pytest.mark.parametrize("way", ["argument", "environment"])
+def test_a_socks_proxy_without_httpx_socks_names_the_proxy_and_the_fix(
+    way: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """socksio is not installed here (it is httpx's ``socks`` extra, which the SDK does not
+    require); the proxy is named without its password."""
+    url = "socks5://someone:pa55word@127.0.0.1:9"
+    options: dict[str, Any] = {"proxy": url} if way == "argument" else {}
+    if way == "environment":
+        monkeypatch.setenv("ALL_PROXY", url)
+    with pytest.raises(lr.ConfigurationError) as raised:
+        lr.Client(client_id="c", client_secret="s", **options)
+    message = str(raised.value)
+    assert message.startswith("proxy socks5://127.0.0.1:9: "), message
+    assert "httpx[socks]" in message
+    assert "pa55word" not in message
