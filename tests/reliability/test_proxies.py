@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 import respx
+import trustme
 from httpx._utils import get_environment_proxies  # the behaviour mirrored, as an oracle
 
 import later_reporting as lr
@@ -320,3 +325,64 @@ def test_a_socks_proxy_without_httpx_socks_names_the_proxy_and_the_fix(
     assert message.startswith("proxy socks5://127.0.0.1:9: "), message
     assert "httpx[socks]" in message
     assert "pa55word" not in message
+
+
+@pytest.fixture(scope="module")
+def tls_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The sandbox over https with a certificate of a throwaway CA that nothing trusts;
+    yields its URL and the CA's certificate file (what a caller would trust)."""
+    import uvicorn
+
+    from later_reporting.sandbox import SandboxConfig, create_app
+
+    folder = tmp_path_factory.mktemp("tls")
+    ca = trustme.CA()
+    issued = ca.issue_cert("127.0.0.1")
+    cert_file, key_file, ca_file = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    issued.private_key_and_cert_chain_pem.write_to_path(str(cert_file))
+    issued.private_key_pem.write_to_path(str(key_file))
+    ca.cert_pem.write_to_path(str(ca_file))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        create_app(SandboxConfig(rate_limit=None)),
+        log_level="critical",
+        lifespan="off",
+        ssl_certfile=str(cert_file),
+        ssl_keyfile=str(key_file),
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(200):  # at most 10 s
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "the https sandbox did not start"
+    try:
+        yield f"https://127.0.0.1:{sock.getsockname()[1]}", str(ca_file)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@KINDS
+@pytest.mark.parametrize("route", ["default", "proxy"])
+def test_tls_certificates_are_verified_on_every_route(
+    kind: str, route: str, tls_sandbox: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A certificate nobody vouches for is refused, directly and through a proxy's tunnel;
+    the CA a caller trusts through ``SSL_CERT_FILE`` (as httpx reads it) is honoured."""
+    url, ca_file = tls_sandbox
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with serve_proxy() as proxy:
+        options: dict[str, Any] = {"base_url": url, "max_retries": 0, **DEMO}
+        if route == "proxy":
+            options["proxy"] = proxy.url
+        with pytest.raises(lr.APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+            instances(kind, **options)
+        monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+        assert instances(kind, **options) == ["instance_abc", "instance_def"]
+    tunnel = f"CONNECT {url.removeprefix('https://')}"
+    assert set(proxy.seen) == ({tunnel} if route == "proxy" else set())
