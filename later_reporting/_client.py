@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import types
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import httpx
 
@@ -19,7 +19,7 @@ from later_reporting import _seam
 from later_reporting import _validation as v
 from later_reporting._auth import BearerAuth, TokenManager
 from later_reporting._compression import CorruptBody
-from later_reporting._config import DriftPolicy, Settings, resolve
+from later_reporting._config import DriftPolicy, resolve
 from later_reporting._dialect import ServerDialect
 from later_reporting._errors import (
     APIConnectionError,
@@ -28,7 +28,7 @@ from later_reporting._errors import (
     LaterReportingError,
     UnexpectedResponseError,
 )
-from later_reporting._http import async_options, sync_options
+from later_reporting._http import ASYNC, SYNC, Flavour, options
 from later_reporting._logging import configure_from_env
 from later_reporting._operations import Operation
 from later_reporting._proxies import ProxyTypes
@@ -59,21 +59,69 @@ def _translate(error: httpx.TransportError) -> LaterReportingError:
     return APIConnectionError(f"connection failed: {type(error).__name__}: {error}")
 
 
-class _BaseClient:
-    """What both clients share: settings, the token cache, the rate budget, introspection."""
+# The constructor arguments that ``_config.resolve`` turns into ``Settings``; the other
+# three (``transport``, ``proxy``, ``http_client``) choose the routes (``_http.options``).
+_SETTINGS = (
+    "client_id",
+    "client_secret",
+    "base_url",
+    "timeout",
+    "max_retries",
+    "concurrency",
+    "rate_limit",
+    "on_drift",
+)
 
+
+class _BaseClient:
+    """What both clients share: settings, the token cache, the rate budget, the routes,
+    introspection and ``with_options``.
+
+    A client class names its ``_flavour`` (which httpx client and transports it builds) and
+    attaches its resources (``_attach``); its constructor's signature and docstring are
+    what users see, and its methods differ from its twin's only in what they return.
+    """
+
+    _flavour: ClassVar[Flavour]
+    _http: httpx.Client | httpx.AsyncClient
     _parent: _BaseClient | None = None  # the client a ``with_options`` client derives from
     _ceiling: RateBudget | None = None  # a ``with_options`` client's own ``rate_limit``
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, arguments: dict[str, Any]) -> None:
+        """``arguments``: the keyword arguments of the client's constructor (its
+        ``locals()``), checked once here for both clients."""
         configure_from_env()
-        self._settings = settings
-        self._budget = RateBudget(settings.rate_limit)
-        self._policy = RetryPolicy(settings.max_retries)
-        self.on_drift: DriftPolicy = settings.on_drift
-        self.concurrency = settings.concurrency
+        self._settings = resolve(**{name: arguments[name] for name in _SETTINGS})
+        self._budget = RateBudget(self._settings.rate_limit)
+        self._policy = RetryPolicy(self._settings.max_retries)
+        self.on_drift: DriftPolicy = self._settings.on_drift
+        self.concurrency = self._settings.concurrency
         self._tokens = TokenManager()
         self._dialect = ServerDialect()  # spellings learned from the server's 400s
+        routes = options(
+            self._flavour,
+            self._policy,
+            self._budget,
+            arguments["transport"],
+            arguments["proxy"],
+            arguments["http_client"],
+        )
+        routes["headers"]["User-Agent"] = USER_AGENT
+        self._http = self._flavour.client(
+            base_url=self._settings.base_url,
+            timeout=self._settings.timeout,
+            auth=self._auth(),
+            **routes,
+        )
+        self._attach()
+
+    def _auth(self) -> BearerAuth:
+        """The bearer auth, fetching tokens the client's way (called or awaited)."""
+        raise NotImplementedError
+
+    def _attach(self) -> None:
+        """Give the client its resources (``instances``, ``campaigns``, ...)."""
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return (
@@ -92,8 +140,8 @@ class _BaseClient:
         token = self._tokens.current
         return token.expires_at if token else None
 
-    def _check_open(self, http: httpx.Client | httpx.AsyncClient) -> None:
-        if http.is_closed:
+    def _check_open(self) -> None:
+        if self._http.is_closed:
             raise ClientClosedError(
                 f"this {type(self).__name__} has been closed; create a new one "
                 "(or use it inside a with block and call it there)"
@@ -128,15 +176,40 @@ class _BaseClient:
             extensions[CEILING] = self._ceiling
         return kwargs
 
-    def _derive(
+    def with_options(
         self,
-        timeout: float | httpx.Timeout | None,
-        max_retries: int | None,
-        rate_limit: int | None,
-        concurrency: int | None,
-    ) -> Any:
-        """A shallow copy sharing the pool, token and budget, with the options changed
-        (checked as the constructor checks them)."""
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        rate_limit: int | None = None,
+        concurrency: int | None = None,
+    ) -> Self:
+        """A client for a block of calls with some options changed, sharing this client's
+        connection pool, token and rate budget (nothing new is opened or fetched).
+
+        Example:
+            ```python
+            patient = client.with_options(timeout=120, max_retries=5)
+            rows = patient.posts.performance(start="2025-01-01", end="2025-12-31").to_list()
+            ```
+
+        Args:
+            timeout: Seconds per request, or an ``httpx.Timeout``, as in the constructor.
+                Default: this client's.
+            max_retries: Retries of a failed GET, as in the constructor. Default: this
+                client's.
+            rate_limit: Requests per minute for the calls of the new client, on top of the
+                shared budget (which still counts them): a ceiling for this block only.
+                Default ``None``: only the shared budget.
+            concurrency: Pages fetched at once, ``1`` to ``64``. Default: this client's.
+
+        Returns:
+            A client of the same class. Closing it (or leaving its ``with`` block) leaves
+            the shared pool open; closing this client closes it for both.
+
+        Raises:
+            ConfigurationError: An option out of range, before anything is sent.
+        """
         current = self._settings
         checked = resolve(
             client_id=current.client_id,
@@ -159,6 +232,7 @@ class _BaseClient:
         derived.concurrency = checked.concurrency
         if rate_limit is not None:
             derived._ceiling = RateBudget(rate_limit, follow_server=False)
+        derived._attach()
         return derived
 
 
@@ -237,6 +311,9 @@ class Client(_BaseClient):
         concurrency: The number of pages fetched at once.
     """
 
+    _flavour = SYNC
+    _http: httpx.Client
+
     def __init__(
         self,
         *,
@@ -252,26 +329,12 @@ class Client(_BaseClient):
         proxy: ProxyTypes | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        super().__init__(
-            resolve(
-                client_id=client_id,
-                client_secret=client_secret,
-                base_url=base_url,
-                timeout=timeout,
-                max_retries=max_retries,
-                concurrency=concurrency,
-                rate_limit=rate_limit,
-                on_drift=on_drift,
-            )
-        )
-        options = sync_options(self._policy, self._budget, transport, proxy, http_client)
-        options["headers"]["User-Agent"] = USER_AGENT
-        self._http = httpx.Client(
-            base_url=self._settings.base_url,
-            timeout=self._settings.timeout,
-            auth=BearerAuth(self._tokens, fetch=self._fetch_token),
-            **options,
-        )
+        super().__init__(locals())
+
+    def _auth(self) -> BearerAuth:
+        return BearerAuth(self._tokens, fetch=self._fetch_token)
+
+    def _attach(self) -> None:
         self.instances = Instances(self)
         self.campaigns = Campaigns(self)
         self.platforms = Platforms(self)
@@ -290,7 +353,7 @@ class Client(_BaseClient):
         return self._tokens.get(self._fetch_token).expires_at
 
     def _fetch_token(self) -> str:
-        self._check_open(self._http)
+        self._check_open()
         kwargs = self._token_kwargs()
         try:
             response = self._http.request(**kwargs)
@@ -300,7 +363,7 @@ class Client(_BaseClient):
 
     def _send(self, op: Operation, params: dict[str, Any], timeout: float | None) -> dict[str, Any]:
         kwargs = self._request_kwargs(op, params, timeout)
-        self._check_open(self._http)
+        self._check_open()
         try:
             response = self._http.request(**self._dialect.apply(kwargs))
         except httpx.TransportError as error:
@@ -333,48 +396,6 @@ class Client(_BaseClient):
     ) -> None:
         """Close the client (see ``close``)."""
         self.close()
-
-    def with_options(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        rate_limit: int | None = None,
-        concurrency: int | None = None,
-    ) -> Client:
-        """A client for a block of calls with some options changed, sharing this client's
-        connection pool, token and rate budget (nothing new is opened or fetched).
-
-        Example:
-            ```python
-            patient = client.with_options(timeout=120, max_retries=5)
-            rows = patient.posts.performance(start="2025-01-01", end="2025-12-31").to_list()
-            ```
-
-        Args:
-            timeout: Seconds per request, or an ``httpx.Timeout``, as in the constructor.
-                Default: this client's.
-            max_retries: Retries of a failed GET, as in the constructor. Default: this
-                client's.
-            rate_limit: Requests per minute for the calls of the new client, on top of the
-                shared budget (which still counts them): a ceiling for this block only.
-                Default ``None``: only the shared budget.
-            concurrency: Pages fetched at once, ``1`` to ``64``. Default: this client's.
-
-        Returns:
-            A client of the same class. Closing it (or leaving its ``with`` block) leaves
-            the shared pool open; closing this client closes it for both.
-
-        Raises:
-            ConfigurationError: An option out of range, before anything is sent.
-        """
-        derived: Client = self._derive(timeout, max_retries, rate_limit, concurrency)
-        derived.instances = Instances(derived)
-        derived.campaigns = Campaigns(derived)
-        derived.platforms = Platforms(derived)
-        derived.creators = Creators(derived)
-        derived.posts = Posts(derived)
-        return derived
 
 
 class AsyncClient(_BaseClient):
@@ -443,6 +464,9 @@ class AsyncClient(_BaseClient):
         concurrency: The number of pages fetched at once.
     """
 
+    _flavour = ASYNC
+    _http: httpx.AsyncClient
+
     def __init__(
         self,
         *,
@@ -458,26 +482,12 @@ class AsyncClient(_BaseClient):
         proxy: ProxyTypes | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        super().__init__(
-            resolve(
-                client_id=client_id,
-                client_secret=client_secret,
-                base_url=base_url,
-                timeout=timeout,
-                max_retries=max_retries,
-                concurrency=concurrency,
-                rate_limit=rate_limit,
-                on_drift=on_drift,
-            )
-        )
-        options = async_options(self._policy, self._budget, transport, proxy, http_client)
-        options["headers"]["User-Agent"] = USER_AGENT
-        self._http = httpx.AsyncClient(
-            base_url=self._settings.base_url,
-            timeout=self._settings.timeout,
-            auth=BearerAuth(self._tokens, fetch_async=self._fetch_token),
-            **options,
-        )
+        super().__init__(locals())
+
+    def _auth(self) -> BearerAuth:
+        return BearerAuth(self._tokens, fetch_async=self._fetch_token)
+
+    def _attach(self) -> None:
         self.instances = AsyncInstances(self)
         self.campaigns = AsyncCampaigns(self)
         self.platforms = AsyncPlatforms(self)
@@ -496,7 +506,7 @@ class AsyncClient(_BaseClient):
         return (await self._tokens.get_async(self._fetch_token)).expires_at
 
     async def _fetch_token(self) -> str:
-        self._check_open(self._http)
+        self._check_open()
         kwargs = self._token_kwargs()
         try:
             response = await self._http.request(**kwargs)
@@ -508,7 +518,7 @@ class AsyncClient(_BaseClient):
         self, op: Operation, params: dict[str, Any], timeout: float | None
     ) -> dict[str, Any]:
         kwargs = self._request_kwargs(op, params, timeout)
-        self._check_open(self._http)
+        self._check_open()
         try:
             response = await self._http.request(**self._dialect.apply(kwargs))
         except httpx.TransportError as error:
@@ -541,45 +551,3 @@ class AsyncClient(_BaseClient):
     ) -> None:
         """Close the client (see ``aclose``)."""
         await self.aclose()
-
-    def with_options(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        rate_limit: int | None = None,
-        concurrency: int | None = None,
-    ) -> AsyncClient:
-        """A client for a block of calls with some options changed, sharing this client's
-        connection pool, token and rate budget (nothing new is opened or fetched).
-
-        Example:
-            ```python
-            patient = client.with_options(timeout=120, max_retries=5)
-            rows = patient.posts.performance(start="2025-01-01", end="2025-12-31").to_list()
-            ```
-
-        Args:
-            timeout: Seconds per request, or an ``httpx.Timeout``, as in the constructor.
-                Default: this client's.
-            max_retries: Retries of a failed GET, as in the constructor. Default: this
-                client's.
-            rate_limit: Requests per minute for the calls of the new client, on top of the
-                shared budget (which still counts them): a ceiling for this block only.
-                Default ``None``: only the shared budget.
-            concurrency: Pages fetched at once, ``1`` to ``64``. Default: this client's.
-
-        Returns:
-            A client of the same class. Closing it (or leaving its ``with`` block) leaves
-            the shared pool open; closing this client closes it for both.
-
-        Raises:
-            ConfigurationError: An option out of range, before anything is sent.
-        """
-        derived: AsyncClient = self._derive(timeout, max_retries, rate_limit, concurrency)
-        derived.instances = AsyncInstances(derived)
-        derived.campaigns = AsyncCampaigns(derived)
-        derived.platforms = AsyncPlatforms(derived)
-        derived.creators = AsyncCreators(derived)
-        derived.posts = AsyncPosts(derived)
-        return derived

@@ -4,7 +4,8 @@
 LaterReportingError
 ├── ConfigurationError (also ValueError)     missing credentials, http:// to a non-loopback host
 ├── ValidationError (also ValueError)        bad input found before any network call
-│   └── QueryTooLargeError                   past the 500-page cap where splitting is unsafe
+│   ├── QueryTooLargeError                   past the 500-page cap where splitting is unsafe
+│   └── OptionError                          an export or sync option that does not apply or fit
 ├── DriftError                               totalItems changed during one iteration
 ├── IncompleteResultError                    rows missing: short page, totals mismatch, cursor cycle
 ├── ClientClosedError (also RuntimeError)    a call on a client after close()
@@ -129,6 +130,30 @@ class ValidationError(LaterReportingError, ValueError):
 
     def __init__(self, parameter: str, message: str) -> None:
         super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+
+
+class OptionError(ValidationError):
+    """An option of an export or a warehouse sync that the report does not take, or that is
+    out of range; raised before any request is sent.
+
+    Raised by ``later_reporting.export`` (an option the report does not take, a dated
+    report without its dates, an unknown format, an output that cannot be written) and by
+    the ``later_reporting.dlt`` source (an unknown report, a bad date, a range out of
+    bounds). The message is one sentence naming the option as the caller spelled it (the
+    command line's flag, or the source's argument). A ``ValidationError``, so
+    ``except ValidationError`` and ``except ValueError`` both catch it.
+
+    Args:
+        parameter: The option's argument name (``"start"``, ``"slice_months"``, ...).
+        message: The whole message: what is wrong, and what would be valid.
+
+    Attributes:
+        parameter: The option's argument name.
+    """
+
+    def __init__(self, parameter: str, message: str) -> None:
+        LaterReportingError.__init__(self, message)  # the message names the option itself
         self.parameter = parameter
 
 

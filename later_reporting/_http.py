@@ -12,10 +12,15 @@ Four ways in (at most one of the last three per client):
   attempt (its proxies, mounts, TLS settings and event hooks apply) while the SDK's auth,
   retries, rate budget, timeouts and decoding still wrap it. Its default headers are sent
   too. The SDK never closes it: it belongs to the caller.
+
+The routing is written once (:func:`options`) for both clients; what a sync and an async
+client build differently (which httpx client, which transports) is their :class:`Flavour`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -90,67 +95,52 @@ def _proxied(make: Any, proxy: httpx.Proxy) -> Any:
         raise ConfigurationError(f"proxy {proxy.url}: {exc}") from None
 
 
-def sync_options(
+@dataclass(frozen=True)
+class Flavour:
+    """What a sync and an async client build differently; the routing itself is one."""
+
+    client: type[httpx.Client] | type[httpx.AsyncClient]  # the SDK's, and a given http_client
+    borrowed: Callable[[Any], Any]  # sends through a given http_client
+    default: Callable[..., Any]  # httpx's own transport
+    retrying: Callable[[Any, RetryPolicy, RateBudget], Any]  # the SDK's wrapper around each
+
+
+SYNC = Flavour(httpx.Client, BorrowedClient, httpx.HTTPTransport, RetryTransport)
+ASYNC = Flavour(
+    httpx.AsyncClient, AsyncBorrowedClient, httpx.AsyncHTTPTransport, AsyncRetryTransport
+)
+
+
+def options(
+    flavour: Flavour,
     policy: RetryPolicy,
     budget: RateBudget,
-    transport: httpx.BaseTransport | None,
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
     proxy: ProxyTypes | None,
-    http_client: httpx.Client | None,
+    http_client: httpx.Client | httpx.AsyncClient | None,
 ) -> dict[str, Any]:
-    """``transport``, ``mounts`` and ``headers`` for the SDK's ``httpx.Client``."""
+    """``transport``, ``mounts`` and ``headers`` for the SDK's ``flavour.client``."""
     _one_way(transport, proxy, http_client)
-    mounts: dict[str, httpx.BaseTransport | None] = {}
+    mounts: dict[str, Any] = {}
     headers = httpx.Headers()
-    inner: httpx.BaseTransport
+    inner: Any
     if http_client is not None:
-        if not isinstance(http_client, httpx.Client):
+        if not isinstance(http_client, flavour.client):
             raise ConfigurationError(
-                f"http_client must be an httpx.Client, got {type(http_client).__name__}"
+                f"http_client must be an httpx.{flavour.client.__name__}, "
+                f"got {type(http_client).__name__}"
             )
-        inner, headers = BorrowedClient(http_client), httpx.Headers(http_client.headers)
+        inner, headers = flavour.borrowed(http_client), httpx.Headers(http_client.headers)
     elif transport is not None:
         inner = transport
     else:
-        inner = httpx.HTTPTransport(verify=True, limits=LIMITS)
+        inner = flavour.default(verify=True, limits=LIMITS)
         mounts = proxy_mounts(
             proxy,
-            lambda p: RetryTransport(_proxied(httpx.HTTPTransport, p), policy, budget),
+            lambda p: flavour.retrying(_proxied(flavour.default, p), policy, budget),
         )
     return {
-        "transport": RetryTransport(inner, policy, budget),
-        "mounts": mounts,
-        "headers": headers,
-    }
-
-
-def async_options(
-    policy: RetryPolicy,
-    budget: RateBudget,
-    transport: httpx.AsyncBaseTransport | None,
-    proxy: ProxyTypes | None,
-    http_client: httpx.AsyncClient | None,
-) -> dict[str, Any]:
-    """``transport``, ``mounts`` and ``headers`` for the SDK's ``httpx.AsyncClient``."""
-    _one_way(transport, proxy, http_client)
-    mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
-    headers = httpx.Headers()
-    inner: httpx.AsyncBaseTransport
-    if http_client is not None:
-        if not isinstance(http_client, httpx.AsyncClient):
-            raise ConfigurationError(
-                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
-            )
-        inner, headers = AsyncBorrowedClient(http_client), httpx.Headers(http_client.headers)
-    elif transport is not None:
-        inner = transport
-    else:
-        inner = httpx.AsyncHTTPTransport(verify=True, limits=LIMITS)
-        mounts = proxy_mounts(
-            proxy,
-            lambda p: AsyncRetryTransport(_proxied(httpx.AsyncHTTPTransport, p), policy, budget),
-        )
-    return {
-        "transport": AsyncRetryTransport(inner, policy, budget),
+        "transport": flavour.retrying(inner, policy, budget),
         "mounts": mounts,
         "headers": headers,
     }

@@ -1,8 +1,8 @@
 """Flat, stable columns for every report, derived from the typed models (hence the spec).
 
 - Every column is named by :func:`flat_name`: flat snake_case, nested objects joined with
-  ``_`` (``creatorProfile.fullName`` -> ``creator_profile_full_name``). The older dotted
-  names (``creatorProfile.fullName``) remain available with ``dotted=True`` for one release.
+  ``_`` (``creatorProfile.fullName`` -> ``creator_profile_full_name``). (Export's deprecated
+  ``--dotted-names`` renames them from each column's ``path``; see ``export._report``.)
 - Metrics become one column each, in the order requested (or the report's default set), so
   an empty result still has its header.
 - A list of objects (a creator's ``profiles``) becomes one JSON-encoded column.
@@ -200,16 +200,10 @@ def _hints(model: type[Any]) -> dict[str, Any]:
     return typing.get_type_hints(model, globalns=namespace)
 
 
-def column_name(path: Sequence[str], dotted: bool = False) -> str:
-    """The name of the column at ``path``: :func:`flat_name`, or the older dotted style."""
-    return ".".join(path) if dotted else flat_name(path)
-
-
 def model_columns(
     model: type[Any],
     skip: frozenset[str] = frozenset(),
     prefix: tuple[str, ...] = (),
-    dotted: bool = False,
 ) -> list[Column]:
     """Columns of every non-metric field of a model, nested objects flattened."""
     hints = _hints(model)
@@ -223,9 +217,9 @@ def model_columns(
         kind, nested = _kind(hints[field.name])
         path = (*prefix, key)
         if nested is not None:
-            out.extend(model_columns(nested, frozenset(), path, dotted))
+            out.extend(model_columns(nested, frozenset(), path))
         else:
-            out.append(Column(column_name(path, dotted), path, kind))
+            out.append(Column(flat_name(path), path, kind))
     return out
 
 
@@ -235,7 +229,7 @@ def metric_list(report: Report, requested: Sequence[str] | None) -> tuple[str, .
     return tuple(dict.fromkeys(requested))
 
 
-def columns(report: Report, metrics: Sequence[str], *, dotted: bool = False) -> list[Column]:
+def columns(report: Report, metrics: Sequence[str]) -> list[Column]:
     """The export columns of a report for the given metrics, in a stable order.
 
     Metric columns are named after the metric alone (``metrics.postsCount`` is
@@ -243,7 +237,7 @@ def columns(report: Report, metrics: Sequence[str], *, dotted: bool = False) -> 
     """
     context = (
         [
-            Column(column_name(("filter", name), dotted), ("filter", name), kind)
+            Column(flat_name(("filter", name)), ("filter", name), kind)
             for name, kind in FILTER_COLUMNS
         ]
         if report.single_row
@@ -255,16 +249,12 @@ def columns(report: Report, metrics: Sequence[str], *, dotted: bool = False) -> 
         fixed = model_columns(
             report.model,
             frozenset(report.metrics) if report.metrics_in is None else frozenset(),
-            dotted=dotted,
         )
     where: tuple[str, ...] = () if not report.metrics_in else (report.metrics_in,)
     return (
         context
         + fixed
-        + [
-            Column(name if dotted else flat_name((name,)), (*where, name), metric_kind(name))
-            for name in metrics
-        ]
+        + [Column(flat_name((name,)), (*where, name), metric_kind(name)) for name in metrics]
     )
 
 
@@ -319,13 +309,6 @@ def flatten(
                 value = int(value)
             values.append(value)
         yield values
-
-
-def row_key(report: Report, row: Row) -> str:
-    """How messages name a row: ``postId=123``, or ``the summary row`` without a key."""
-    if not report.key:
-        return "the summary row"
-    return ", ".join(f"{name}={value_at(row, (name,))}" for name in report.key)
 
 
 _ISO_Z = re.compile(r"Z$")

@@ -31,6 +31,7 @@ PUBLIC = [
     "LaterReportingError",
     "NoAccessibleInstances",
     "NotFoundError",
+    "OptionError",
     "Page",
     "Paginator",
     "PermissionDeniedError",

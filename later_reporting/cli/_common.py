@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import difflib
 import functools
 import os
@@ -9,18 +11,20 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
 import click
 
+from later_reporting._client import Client
 from later_reporting._errors import (
     APIError,
     AuthenticationError,
     ConfigurationError,
     DriftError,
     LaterReportingError,
+    OptionError,
     PermissionDeniedError,
     UnsupportedMetricError,
     ValidationError,
@@ -216,6 +220,57 @@ def credential_options(command: F) -> F:
     return command
 
 
+def client_options(command: F) -> F:
+    """The options every command that calls the API takes for its client: how many pages
+    at once, and how many retries."""
+    for option in reversed(
+        (
+            click.option(
+                "--concurrency",
+                type=int,
+                default=4,
+                show_default=True,
+                help="Pages fetched at once (1-64).",
+            ),
+            click.option(
+                "--max-retries",
+                type=click.IntRange(0, 20),
+                default=2,
+                show_default=True,
+                envvar="LATER_REPORTING_MAX_RETRIES",
+                help="Retries of a failed request (429, 5xx, timeouts, dropped connections).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+@contextlib.contextmanager
+def demo_client(as_of: dt.date | None = None, **options: Any) -> Iterator[Client]:
+    """A client of the sandbox, served in a thread for the block: what ``demo`` reads, with
+    no credentials and no network. Raises ``ImportError`` without the sandbox's extra."""
+    from later_reporting.sandbox import (
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        SandboxConfig,
+        serve_in_thread,
+    )
+
+    with (
+        serve_in_thread(SandboxConfig(rate_limit=None, as_of=as_of)) as base_url,
+        Client(
+            base_url=base_url,
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+            rate_limit=None,
+            concurrency=8,
+            **options,
+        ) as client,
+    ):
+        yield client
+
+
 def _quiet_stdout() -> None:
     """Point stdout at /dev/null so that exiting does not try to flush into a closed pipe."""
     try:
@@ -243,7 +298,8 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 
 def handle_errors(command: F) -> F:
-    """Map every failure to its exit code and one clear line on stderr (no traceback)."""
+    """Map every failure the SDK or the command reports to its exit code and one clear line
+    on stderr (no traceback). Anything else is a bug and propagates as one (exit 1)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -262,10 +318,12 @@ def handle_errors(command: F) -> F:
             # The reader went away (`| head`): what it wanted was written; end quietly.
             _quiet_stdout()
             raise SystemExit(EXIT_BROKEN_PIPE) from None
+        except (UsageProblem, OptionError, FileNotFoundError) as exc:
+            # An OptionError already names the flag; a stray ValueError (a bug) is not
+            # bad input and goes on as an unexpected error (a traceback, exit 1).
+            fail(str(exc), EXIT_USAGE)
         except (ValidationError, ConfigurationError) as exc:
             fail(for_people(exc), EXIT_USAGE)
-        except (UsageProblem, ValueError, FileNotFoundError) as exc:
-            fail(str(exc), EXIT_USAGE)
         except (AuthenticationError, PermissionDeniedError) as exc:
             fail(describe(exc), EXIT_AUTH)
         except APIError as exc:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from later_reporting._client import Client
 from later_reporting._rows import REPORTS
-from later_reporting.cli._common import Progress, UsageProblem, handle_errors
+from later_reporting.cli._common import Progress, UsageProblem, demo_client, handle_errors
 from later_reporting.cli._sync import demo_sync
 from later_reporting.export import Output, call_options, export_report
 
@@ -43,12 +42,7 @@ def demo(output: Path) -> None:
       later-reporting demo --output ./later-reporting-demo
     """
     try:
-        from later_reporting.sandbox import (
-            DEMO_CLIENT_ID,
-            DEMO_CLIENT_SECRET,
-            SandboxConfig,
-            serve_in_thread,
-        )
+        import later_reporting.sandbox  # noqa: F401 - only to say what to install without it
     except ImportError:
         raise UsageProblem(
             "the demo needs the sandbox: pip install 'later-reporting[all]'"
@@ -56,16 +50,7 @@ def demo(output: Path) -> None:
     output.mkdir(parents=True, exist_ok=True)
     click.echo(f"Starting the sandbox and exporting {START}..{END} into {output}/ ...")
     written: list[Path] = []
-    with (
-        serve_in_thread(SandboxConfig(rate_limit=None)) as base_url,
-        Client(
-            base_url=base_url,
-            client_id=DEMO_CLIENT_ID,
-            client_secret=DEMO_CLIENT_SECRET,
-            rate_limit=None,
-            concurrency=8,
-        ) as client,
-    ):
+    with demo_client() as client:
         for name, report in REPORTS.items():
             options = call_options(
                 report,

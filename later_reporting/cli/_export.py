@@ -16,6 +16,7 @@ from later_reporting.cli._common import (
     ChoiceWithHints,
     Progress,
     UsageProblem,
+    client_options,
     credential_options,
     credentials,
     handle_errors,
@@ -167,17 +168,7 @@ Example:
 )
 @click.option("--page-size", type=int, help="Rows per request (1-100, default 100).")
 @click.option("--max-items", type=int, help="Stop after this many rows.")
-@click.option(
-    "--concurrency", type=int, default=4, show_default=True, help="Pages fetched at once (1-64)."
-)
-@click.option(
-    "--max-retries",
-    type=click.IntRange(0, 20),
-    default=2,
-    show_default=True,
-    envvar="LATER_REPORTING_MAX_RETRIES",
-    help="Retries of a failed request (429, 5xx, timeouts, dropped connections).",
-)
+@client_options
 @credential_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no waits, no summary.")
 @handle_errors

@@ -16,7 +16,16 @@ import click
 
 from later_reporting._client import Client
 from later_reporting._errors import LaterReportingError
-from later_reporting.cli._common import EXIT_API, UsageProblem, credentials, fail, handle_errors
+from later_reporting.cli._common import (
+    EXIT_API,
+    UsageProblem,
+    client_options,
+    credential_options,
+    credentials,
+    demo_client,
+    fail,
+    handle_errors,
+)
 
 DEFAULT_DUCKDB = Path("later_reporting.duckdb")
 
@@ -37,7 +46,7 @@ def root_cause(error: BaseException) -> BaseException:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, LaterReportingError | KeyboardInterrupt | ValueError):
+        if isinstance(current, LaterReportingError | KeyboardInterrupt):
             return current
         inner = getattr(current, "exception", None)
         current = inner if isinstance(inner, BaseException) else current.__cause__
@@ -169,29 +178,8 @@ def run_sync(
     help="Months per checkpointed slice of a backfill.",
 )
 @click.option("--full-refresh", is_flag=True, help="Drop the tables and bookmarks, load anew.")
-@click.option(
-    "--concurrency", type=int, default=4, show_default=True, help="Pages fetched at once."
-)
-@click.option(
-    "--max-retries",
-    type=click.IntRange(0, 20),
-    default=2,
-    show_default=True,
-    envvar="LATER_REPORTING_MAX_RETRIES",
-    help="Retries of a failed request (429, 5xx, timeouts, dropped connections).",
-)
-@click.option(
-    "--env-file",
-    type=click.Path(path_type=Path),
-    help="Read LATER_REPORTING_* settings from a KEY=VALUE file.",
-)
-@click.option("--base-url", help="API base URL (default: env or the public API).")
-@click.option("--client-id", help="OAuth client id (default: env).")
-@click.option(
-    "--client-secret-stdin",
-    is_flag=True,
-    help="Read the client secret from standard input (never from a flag).",
-)
+@client_options
+@credential_options
 @click.option("--quiet", "-q", is_flag=True, help="Only the final summary.")
 @handle_errors
 def sync(
@@ -282,12 +270,6 @@ def demo_sync(output: Path) -> None:
         import duckdb
 
         import later_reporting.dlt as source
-        from later_reporting.sandbox import (
-            DEMO_CLIENT_ID,
-            DEMO_CLIENT_SECRET,
-            SandboxConfig,
-            serve_in_thread,
-        )
     except ImportError:
         click.echo("\n(Install 'later-reporting[dlt]' to also see a sync into DuckDB.)")
         return
@@ -297,19 +279,7 @@ def demo_sync(output: Path) -> None:
         "duckdb", database, "later", "later_reporting_demo", output / ".dlt"
     )
     counter = source.RequestCounter()
-    with (
-        serve_in_thread(
-            SandboxConfig(rate_limit=None, as_of=dt.date.fromisoformat(DEMO_END))
-        ) as base_url,
-        Client(
-            base_url=base_url,
-            client_id=DEMO_CLIENT_ID,
-            client_secret=DEMO_CLIENT_SECRET,
-            rate_limit=None,
-            concurrency=8,
-            transport=counter,
-        ) as client,
-    ):
+    with demo_client(as_of=dt.date.fromisoformat(DEMO_END), transport=counter) as client:
         result = source.sync(
             pipeline, client=client, start=DEMO_START, end=DEMO_END, full_refresh=True
         )

@@ -25,6 +25,7 @@ from dlt.extract import DltResource
 
 from later_reporting._arrow import arrow_schema, record_batch
 from later_reporting._client import Client
+from later_reporting._errors import OptionError
 from later_reporting._rows import REPORTS, Column, Report, columns, flat_name, flatten, metric_list
 from later_reporting.dlt import _windows as w
 
@@ -99,7 +100,7 @@ def as_date(value: str | dt.date | None, name: str) -> dt.date | None:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise ValueError(f"{name} must be a date (YYYY-MM-DD), not {value!r}")
+    raise OptionError(name.lstrip("-"), f"{name} must be a date (YYYY-MM-DD), not {value!r}")
 
 
 def utc_today() -> dt.date:
@@ -317,9 +318,10 @@ def check_reports(reports: Sequence[str] | None) -> list[str]:
     chosen = list(dict.fromkeys(reports))
     unknown = [r for r in chosen if r not in TABLES]
     if unknown or not chosen:
-        raise ValueError(
+        raise OptionError(
+            "reports",
             f"unknown report(s) {', '.join(unknown) or '(none given)'}; "
-            f"choose from {', '.join(REPORT_NAMES)}"
+            f"choose from {', '.join(REPORT_NAMES)}",
         )
     return chosen
 
@@ -361,18 +363,25 @@ def later_reporting(
     last = as_date(end, "end") or utc_today()
     first = as_date(start, "start") or w.add_years(last, -2) + dt.timedelta(days=1)
     if first > last:
-        raise ValueError(f"start ({first}) must not be after end ({last})")
+        raise OptionError("start", f"start ({first}) must not be after end ({last})")
     if not 0 <= lookback_days <= w.MAX_LOOKBACK_DAYS:
-        raise ValueError(f"lookback_days must be between 0 and {w.MAX_LOOKBACK_DAYS}")
+        raise OptionError(
+            "lookback_days", f"lookback_days must be between 0 and {w.MAX_LOOKBACK_DAYS}"
+        )
     if not 1 <= slice_months <= MAX_SLICE_MONTHS:
-        raise ValueError(f"slice_months must be between 1 and {MAX_SLICE_MONTHS} (the API's range)")
+        raise OptionError(
+            "slice_months",
+            f"slice_months must be between 1 and {MAX_SLICE_MONTHS} (the API's range)",
+        )
     if max_slices is not None and max_slices < 1:
-        raise ValueError("max_slices must be at least 1 (or None for all)")
+        raise OptionError("max_slices", "max_slices must be at least 1 (or None for all)")
     w.bucket_start(first, granularity)  # validates the granularity
     chosen = check_reports(reports)
     unknown_metrics = sorted(set(metrics or {}) - set(chosen))
     if unknown_metrics:
-        raise ValueError(f"metrics given for reports not loaded: {', '.join(unknown_metrics)}")
+        raise OptionError(
+            "metrics", f"metrics given for reports not loaded: {', '.join(unknown_metrics)}"
+        )
     if client is not None and not isinstance(client, Client):
         raise TypeError("client must be a later_reporting.Client")
     opener = functools.partial(

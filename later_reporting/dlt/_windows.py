@@ -21,6 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from later_reporting._errors import OptionError
+
 DEFAULT_LOOKBACK_DAYS = 60
 # A year per checkpoint: a backfill of a year is one dlt load (each load has a fixed cost of
 # about half a second: staging, the merge, the state), and an interrupted backfill re-reads
@@ -65,7 +67,7 @@ def next_month(day: dt.date) -> dt.date:
 def slices(first: dt.date, end: dt.date, slice_months: int) -> list[Slice]:
     """``first..end`` cut at calendar-month boundaries, ``slice_months`` months per slice."""
     if slice_months < 1:
-        raise ValueError("slice_months must be at least 1")
+        raise OptionError("slice_months", "slice_months must be at least 1")
     out: list[Slice] = []
     cursor = first
     while cursor <= end:
@@ -100,7 +102,10 @@ def bucket_start(day: dt.date, granularity: str) -> dt.date:
         return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
     if granularity == "year":
         return day.replace(month=1, day=1)
-    raise ValueError(f"unknown granularity {granularity!r}; use day, week, month, quarter or year")
+    raise OptionError(
+        "granularity",
+        f"unknown granularity {granularity!r}; use day, week, month, quarter or year",
+    )
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

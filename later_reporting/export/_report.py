@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from later_reporting._client import Client
-from later_reporting._rows import Column, Report, Row, columns, flatten, row_key
+from later_reporting._errors import OptionError
+from later_reporting._rows import Column, Report, Row, columns, flatten, value_at
 from later_reporting.export._targets import FORMATS, open_target
 from later_reporting.export._writers import (
     CsvSink,
@@ -79,27 +80,35 @@ def call_options(
 ) -> dict[str, Any]:
     """Keyword arguments of the report's SDK method; options that do not apply are errors.
 
-    Every option defaults to ``None`` (not given), as when its flag is absent."""
+    Every option defaults to ``None`` (not given), as when its flag is absent.
 
-    def refuse(flag: str, value: object, allowed: bool) -> None:
+    Raises:
+        OptionError: An option the report does not take, or a dated report without
+            ``start`` and ``end``; the message names the command line's flag.
+    """
+
+    def refuse(parameter: str, flag: str, value: object, allowed: bool) -> None:
         if value is not None and not allowed:
-            raise ValueError(f"{flag} does not apply to the {report.name} report")
+            raise OptionError(parameter, f"{flag} does not apply to the {report.name} report")
 
     dated = report.dated
-    refuse("--start", start, dated)
-    refuse("--end", end, dated)
+    refuse("start", "--start", start, dated)
+    refuse("end", "--end", end, dated)
     if dated and (start is None or end is None):
-        raise ValueError(f"the {report.name} report needs --start and --end (YYYY-MM-DD)")
-    refuse("--metrics", metrics, report.accepts_metrics)
-    refuse("--sort-property", sort_property, bool(report.sortable))
-    refuse("--sort-direction", sort_direction, bool(report.sortable))
-    refuse("--granularity", granularity, report.granular)
-    refuse("--campaign-id", campaign_ids, dated)
-    refuse("--platform", platforms, dated)
-    refuse("--content-type", content_types, dated)
-    refuse("--date-basis", date_basis, dated)
-    refuse("--page-size", page_size, report.paginated)
-    refuse("--max-items", max_items, report.paginated)
+        raise OptionError(
+            "start" if start is None else "end",
+            f"the {report.name} report needs --start and --end (YYYY-MM-DD)",
+        )
+    refuse("metrics", "--metrics", metrics, report.accepts_metrics)
+    refuse("sort_property", "--sort-property", sort_property, bool(report.sortable))
+    refuse("sort_direction", "--sort-direction", sort_direction, bool(report.sortable))
+    refuse("granularity", "--granularity", granularity, report.granular)
+    refuse("campaign_ids", "--campaign-id", campaign_ids, dated)
+    refuse("platforms", "--platform", platforms, dated)
+    refuse("content_types", "--content-type", content_types, dated)
+    refuse("date_basis", "--date-basis", date_basis, dated)
+    refuse("page_size", "--page-size", page_size, report.paginated)
+    refuse("max_items", "--max-items", max_items, report.paginated)
     options: dict[str, Any] = {"instance_ids": instance_ids}
     if dated:
         options.update(
@@ -169,10 +178,12 @@ def open_sink(
     """A sink writing ``output`` (atomically where the target allows; see ``_targets``)."""
     settings = settings or ExportOptions()
     if output.fmt not in FORMATS:
-        raise ValueError(f"unknown format {output.fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise OptionError(
+            "fmt", f"unknown format {output.fmt!r}; choose one of {', '.join(FORMATS)}"
+        )
     if output.path is None:
         if output.fmt == "parquet":
-            raise ValueError("Parquet cannot be written to stdout; give --output PATH")
+            raise OptionError("output", "Parquet cannot be written to stdout; give --output PATH")
         sys.stdout.flush()
         binary = sys.stdout.buffer
     else:
@@ -206,6 +217,24 @@ def write_rows(rows: Iterator[list[Any]], sinks: list[Sink]) -> int:
     return count
 
 
+def dotted(cols: list[Column], metrics: int) -> list[Column]:
+    """The deprecated ``--dotted-names``: each column named by its path joined with dots
+    (``creatorProfile.fullName``, ``filter.start``), a metric by its name alone
+    (``postsCount``); ``metrics`` is how many metric columns end ``cols``."""
+    first_metric = len(cols) - metrics
+    return [
+        Column(c.path[-1] if i >= first_metric else ".".join(c.path), c.path, c.kind)
+        for i, c in enumerate(cols)
+    ]
+
+
+def row_key(report: Report, row: Row) -> str:
+    """How messages name a row: ``postId=123``, or ``the summary row`` without a key."""
+    if not report.key:
+        return "the summary row"
+    return ", ".join(f"{name}={value_at(row, (name,))}" for name in report.key)
+
+
 def export_report(
     client: Client,
     report: Report,
@@ -221,9 +250,10 @@ def export_report(
     """
     settings = settings or ExportOptions()
     progress = progress or _NoProgress()
-    cols = columns(
-        report, options.get("metrics") or report.default_metrics, dotted=settings.dotted_names
-    )
+    metrics = options.get("metrics") or report.default_metrics
+    cols = columns(report, metrics)
+    if settings.dotted_names:
+        cols = dotted(cols, len(metrics))
     replaced: list[str] = []
 
     def on_replaced(row: Row, column: Column) -> None:

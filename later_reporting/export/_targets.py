@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from later_reporting._errors import OptionError
+
 __all__ = ["FORMATS", "TargetError", "check_target", "format_for", "open_target"]
 
 FORMATS = ("csv", "jsonl", "parquet")
@@ -41,8 +43,11 @@ _NAME_MAX = 255  # bytes in one file name on every common file system
 _TEMP_SUFFIX = ".partial"
 
 
-class TargetError(ValueError):
-    """An output target that cannot be written (a folder, a missing folder, a bad suffix)."""
+class TargetError(OptionError):
+    """An output target that cannot be written (a folder, a missing folder, a bad suffix).
+
+    An ``OptionError`` of the ``output`` option (``--output``), or of ``fmt`` (``--format``)
+    where the format contradicts the file name."""
 
 
 def format_for(output: str, explicit: str | None) -> str:
@@ -54,8 +59,9 @@ def format_for(output: str, explicit: str | None) -> str:
     inferred = None if output == "-" else SUFFIX_FORMATS.get(Path(output).suffix.lower())
     if explicit is not None and inferred is not None and explicit != inferred:
         raise TargetError(
+            "fmt",
             f"--format {explicit} contradicts the file name {output} (a "
-            f"{Path(output).suffix} file is {inferred}); drop --format or rename the file"
+            f"{Path(output).suffix} file is {inferred}); drop --format or rename the file",
         )
     return explicit or inferred or "csv"
 
@@ -65,16 +71,16 @@ def check_target(output: str) -> Path | None:
     if output == "-":
         return None
     if not output:
-        raise TargetError("--output is empty; name a file, or - for stdout")
+        raise TargetError("output", "--output is empty; name a file, or - for stdout")
     if output.endswith(("/", os.sep)):
-        raise TargetError(f"--output {output} names a folder; name a file in it")
+        raise TargetError("output", f"--output {output} names a folder; name a file in it")
     path = Path(output)
     if path.is_dir():
-        raise TargetError(f"--output {output} is a folder; name a file in it")
+        raise TargetError("output", f"--output {output} is a folder; name a file in it")
     if _fd_of(output) is None and not _exists(path):
         folder = Path(os.path.realpath(path)).parent
         if not folder.is_dir():
-            raise TargetError(f"the output folder {folder} does not exist")
+            raise TargetError("output", f"the output folder {folder} does not exist")
     return path
 
 
@@ -109,7 +115,7 @@ def open_target(path: Path) -> Iterator[IO[bytes]]:
     except FileNotFoundError:
         info = None
     if info is not None and stat.S_ISDIR(info.st_mode):
-        raise TargetError(f"--output {path} is a folder; name a file in it")
+        raise TargetError("output", f"--output {path} is a folder; name a file in it")
     if info is not None and not stat.S_ISREG(info.st_mode):
         # A device, FIFO or socket: never replaced, written as it is.
         with open(path, "wb") as stream:
@@ -132,7 +138,7 @@ def temporary_name(name: str) -> str:
 def _atomic(final: Path, mode: int | None) -> Iterator[IO[bytes]]:
     folder = final.parent
     if not folder.is_dir():
-        raise TargetError(f"the output folder {folder} does not exist")
+        raise TargetError("output", f"the output folder {folder} does not exist")
     for _attempt in range(100):  # pragma: no branch - a clash of 32 random bits is rare
         temporary = folder / temporary_name(final.name)
         try:
@@ -142,7 +148,7 @@ def _atomic(final: Path, mode: int | None) -> Iterator[IO[bytes]]:
         except FileExistsError:  # pragma: no cover - see above
             continue
     else:  # pragma: no cover
-        raise TargetError(f"cannot create a temporary file in {folder}")
+        raise TargetError("output", f"cannot create a temporary file in {folder}")
     try:
         with open(fd, "wb", closefd=True) as stream:
             if mode is not None:

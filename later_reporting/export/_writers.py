@@ -21,7 +21,7 @@ import re
 from typing import IO, Any, Protocol
 
 from later_reporting._arrow import BadValueError, arrow_schema, record_batch, require_pyarrow
-from later_reporting._errors import LaterReportingError
+from later_reporting._errors import LaterReportingError, OptionError
 from later_reporting._rows import Column
 
 __all__ = [
@@ -77,7 +77,7 @@ class CsvSink:
 
     def __init__(self, stream: IO[str], columns: list[Column], formulas: str = "escape") -> None:
         if formulas not in FORMULA_MODES:
-            raise ValueError(f"formulas must be one of {', '.join(FORMULA_MODES)}")
+            raise OptionError("csv_formulas", f"formulas must be one of {', '.join(FORMULA_MODES)}")
         self.stream = stream
         self.writer = csv.writer(stream, lineterminator="\n")
         self.escape = formulas == "escape"

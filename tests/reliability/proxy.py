@@ -1,18 +1,21 @@
 """A tiny forwarding HTTP proxy on a loopback port: it notes each request, then relays it.
 
 It handles absolute-form requests (``GET http://127.0.0.1:8000/v2/instances HTTP/1.1``),
-which is how a client sends plain-http traffic through a proxy, and only to loopback
-targets. One request per connection (``Connection: close``), bytes relayed unchanged.
+which is how a client sends plain-http traffic through a proxy, and ``CONNECT host:port``
+tunnels, which is how it sends https traffic; only to loopback targets. One request per
+connection (``Connection: close``), bytes relayed unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
+import selectors
 import socket
 import socketserver
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import urlsplit
 
 
@@ -37,6 +40,32 @@ def _read_head(sock: socket.socket) -> tuple[bytes, bytes]:
     return head, rest
 
 
+def _tunnel(client: socket.socket, target: str, early: bytes) -> None:
+    """``CONNECT``: bytes both ways until either side closes (at most 30 s idle)."""
+    host, _, port = target.rpartition(":")
+    if host not in ("127.0.0.1", "localhost"):
+        client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+        return
+    with socket.create_connection((host, int(port)), timeout=30) as upstream:
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        if early:
+            upstream.sendall(early)
+        peer = {client: upstream, upstream: client}
+        with selectors.DefaultSelector() as selector:
+            for end in peer:
+                selector.register(end, selectors.EVENT_READ)
+            for _turn in range(100_000):  # bounded: a test's exchange is a few dozen reads
+                ready = selector.select(timeout=30)
+                if not ready:
+                    return
+                for key, _ in ready:
+                    source = cast("socket.socket", key.fileobj)
+                    chunk = source.recv(65536)
+                    if not chunk:
+                        return
+                    peer[source].sendall(chunk)
+
+
 def _relay(state: Proxy, client: socket.socket) -> None:
     head, body = _read_head(client)
     if not head:
@@ -44,6 +73,9 @@ def _relay(state: Proxy, client: socket.socket) -> None:
     request_line, *header_lines = head.decode("latin-1").split("\r\n")
     method, target, version = request_line.split(" ")
     state.seen.append(f"{method} {target}")
+    if method == "CONNECT":
+        _tunnel(client, target, body)
+        return
     url = urlsplit(target)
     if url.hostname not in ("127.0.0.1", "localhost"):
         client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -497,6 +498,78 @@ def test_cli_bad_input_exits_2_with_one_line(label: str, args: list[str], messag
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+CLI_ENV = {
+    "LATER_REPORTING_CLIENT_ID": "demo",
+    "LATER_REPORTING_CLIENT_SECRET": "x",
+    "LATER_REPORTING_BASE_URL": "https://127.0.0.1:1",
+}
+# Options export refuses: the same one line, exit 2, as ever.
+OPTION_CASES = [
+    (
+        ["export", "campaigns", "--start", "2025-01-01", "-o", "-"],
+        "error: --start does not apply to the campaigns report",
+    ),
+    (
+        ["export", "posts-performance", "--start", "2025-01-01", "-o", "-"],
+        "error: the posts-performance report needs --start and --end (YYYY-MM-DD)",
+    ),
+    (
+        ["export", "campaigns", "-o", "a-folder/"],
+        "error: --output a-folder/ names a folder; name a file in it",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "line"), OPTION_CASES)
+def test_bad_export_options_exit_2_with_one_line(args: list[str], line: str) -> None:
+    result = CliRunner().invoke(main, args, env=CLI_ENV)
+    assert result.exit_code == 2, result.output
+    assert line in result.output.splitlines()
+
+
+def test_bad_export_options_raise_option_error_naming_the_option() -> None:
+    """What the command line reports is an ``OptionError`` (a ``ValidationError``, so also a
+    ``ValueError``) whose ``parameter`` is the option's argument name."""
+    from later_reporting._rows import REPORTS
+    from later_reporting.export import Output, call_options, check_target, open_sink
+
+    calls: list[tuple[Callable[[], object], str]] = [
+        (lambda: call_options(REPORTS["campaigns"], start="2025-01-01"), "start"),
+        (lambda: call_options(REPORTS["posts-performance"], start="2025-01-01"), "end"),
+        (
+            lambda: call_options(REPORTS["campaigns"], max_items=None, granularity="day"),
+            "granularity",
+        ),
+        (lambda: check_target("a-folder/"), "output"),
+        (lambda: open_sink(Output("xlsx", None), [], contextlib.ExitStack()), "fmt"),
+    ]
+    for call, parameter in calls:
+        with pytest.raises(lr.OptionError) as raised:
+            call()
+        assert raised.value.parameter == parameter
+        assert isinstance(raised.value, lr.ValidationError)
+        assert not str(raised.value).startswith(f"{parameter}:")  # the message is whole
+
+
+def test_an_unexpected_value_error_in_a_command_is_not_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``ValueError`` from a bug is not reported as a usage error (exit 2) but goes on as
+    an unexpected error, as any other exception from a bug does."""
+    import later_reporting.cli._export as export_command
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise ValueError("invalid literal for int() with base 10: 'x'")
+
+    monkeypatch.setattr(export_command, "export_report", broken)
+    result = CliRunner().invoke(
+        main, ["export", "campaigns", "-o", str(tmp_path / "c.csv")], env=CLI_ENV
+    )
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, ValueError)
+    assert "error: invalid literal" not in result.output
 
 
 def test_cli_missing_credentials(tmp_path: Path) -> None:

@@ -142,6 +142,52 @@ def test_a_gzip_bomb_is_refused_before_it_is_expanded(kind: str) -> None:
 
 
 @KINDS
+def test_a_gzip_bomb_through_a_callers_http_client_is_refused_before_it_is_expanded(
+    kind: str,
+) -> None:
+    """A caller's ``http_client`` hands the body over as it arrives, so the SDK's cap on
+    the decoded size (64 MiB) still stops a bomb before it is expanded in memory."""
+    cap = 64 << 20  # RetryPolicy.max_response_bytes, the client's default
+    body = bomb(96 << 20)
+    seen: list[httpx.Request] = []
+    transport = httpx.MockTransport(answering(lambda: compressed(body, "gzip", 64 * 1024), seen))
+    settings: dict[str, Any] = {
+        "client_id": "demo",
+        "client_secret": SECRET,
+        "base_url": BASE,
+        "rate_limit": None,
+        "max_retries": 0,
+    }
+
+    def fetch() -> None:
+        if kind == "sync":
+            with (
+                httpx.Client(transport=transport) as http,
+                lr.Client(http_client=http, **settings) as client,
+            ):
+                list(client.instances.list())
+            return
+
+        async def main() -> None:
+            async with (
+                httpx.AsyncClient(transport=transport) as http,
+                lr.AsyncClient(http_client=http, **settings) as client,
+            ):
+                [i async for i in client.instances.list()]
+
+        asyncio.run(main())
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(lr.UnexpectedResponseError, match=f"larger than {cap} bytes"):
+            fetch()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < cap + (16 << 20)  # the 96 MiB it would expand to were never held
+
+
+@KINDS
 def test_a_corrupt_body_is_retried_then_unexpected(kind: str) -> None:
     seen: list[httpx.Request] = []
     broken = gzip.compress(RAW)[:-20] + b"garbage!" * 3

@@ -120,6 +120,7 @@ def test_hierarchy() -> None:
     assert issubclass(lr.ValidationError, ValueError)
     assert issubclass(lr.ConfigurationError, ValueError)
     assert issubclass(lr.QueryTooLargeError, lr.ValidationError)
+    assert issubclass(lr.OptionError, lr.ValidationError)
     assert issubclass(lr.APITimeoutError, lr.APIConnectionError)
     for cls in (lr.InvalidClientCredentials, lr.ClientDisabled, lr.NoAccessibleInstances):
         assert issubclass(cls, lr.AuthenticationError)

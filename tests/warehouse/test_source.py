@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from later_reporting import OptionError
 from later_reporting.dlt import REPORT_NAMES, later_reporting
 
 
@@ -50,4 +51,5 @@ def test_bad_arguments_are_refused_when_the_source_is_built(
 ) -> None:
     with pytest.raises(Exception, match=message) as raised:
         later_reporting(client_id="id", client_secret="secret", **arguments)
-    assert isinstance(raised.value, ValueError) or isinstance(raised.value.__cause__, ValueError)
+    error = raised.value if isinstance(raised.value, OptionError) else raised.value.__cause__
+    assert isinstance(error, OptionError), raised.value  # also a ValidationError and ValueError

@@ -97,6 +97,21 @@ def test_bad_input_exits_2_before_any_request(
     assert message in result.output  # type: ignore[attr-defined]
 
 
+def test_an_unexpected_value_error_is_not_reported_as_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``ValueError`` from a bug goes on as an unexpected error (exit 1), not exit 2."""
+    import later_reporting.dlt as source
+
+    def broken(reports: object) -> list[str]:
+        raise ValueError("too many values to unpack")
+
+    monkeypatch.setattr(source, "check_reports", broken)
+    result = run(["--pipelines-dir", str(tmp_path)], "http://127.0.0.1:9")
+    assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
+    assert isinstance(result.exception, ValueError)  # type: ignore[attr-defined]
+
+
 def test_wrong_credentials_exit_3_and_never_show_the_secret(
     small_sandbox: str, tmp_path: Path
 ) -> None:
