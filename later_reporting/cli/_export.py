@@ -19,6 +19,7 @@ from later_reporting.cli._common import (
     credential_options,
     credentials,
     handle_errors,
+    rate_limit_option,
     suggest,
     warn,
 )
@@ -178,6 +179,7 @@ Example:
     envvar="LATER_REPORTING_MAX_RETRIES",
     help="Retries of a failed request (429, 5xx, timeouts, dropped connections).",
 )
+@rate_limit_option
 @credential_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no waits, no summary.")
 @handle_errors
@@ -202,6 +204,7 @@ def export(
     max_items: int | None,
     concurrency: int,
     max_retries: int,
+    rate_limit: int,
     env_file: Path | None,
     base_url: str | None,
     client_id: str | None,
@@ -240,7 +243,12 @@ def export(
     progress = Progress(spec.name, quiet)
     with (
         _waits.listening(progress.waiting),
-        Client(concurrency=concurrency, max_retries=max_retries, **settings) as client,
+        Client(
+            concurrency=concurrency,
+            max_retries=max_retries,
+            rate_limit=rate_limit or None,
+            **settings,
+        ) as client,
     ):
         count = export_report(
             client,

@@ -16,7 +16,14 @@ import click
 
 from later_reporting._client import Client
 from later_reporting._errors import LaterReportingError
-from later_reporting.cli._common import EXIT_API, UsageProblem, credentials, fail, handle_errors
+from later_reporting.cli._common import (
+    EXIT_API,
+    UsageProblem,
+    credentials,
+    fail,
+    handle_errors,
+    rate_limit_option,
+)
 
 DEFAULT_DUCKDB = Path("later_reporting.duckdb")
 
@@ -180,6 +187,7 @@ def run_sync(
     envvar="LATER_REPORTING_MAX_RETRIES",
     help="Retries of a failed request (429, 5xx, timeouts, dropped connections).",
 )
+@rate_limit_option
 @click.option(
     "--env-file",
     type=click.Path(path_type=Path),
@@ -209,6 +217,7 @@ def sync(
     full_refresh: bool,
     concurrency: int,
     max_retries: int,
+    rate_limit: int,
     env_file: Path | None,
     base_url: str | None,
     client_id: str | None,
@@ -242,7 +251,11 @@ def sync(
     counter = source.RequestCounter()
     started = time.monotonic()
     with Client(
-        concurrency=concurrency, max_retries=max_retries, transport=counter, **settings
+        concurrency=concurrency,
+        max_retries=max_retries,
+        rate_limit=rate_limit or None,
+        transport=counter,
+        **settings,
     ) as client:
         if not quiet:
             click.echo(f"Syncing {', '.join(selected)} into {where} ...", err=True)
