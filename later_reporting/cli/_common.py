@@ -192,6 +192,20 @@ def credentials(
     }
 
 
+def rate_limit_option(command: F) -> F:
+    """``--rate-limit``: the client's budget of requests per minute (0: none of its own)."""
+    option = click.option(
+        "--rate-limit",
+        type=click.IntRange(0),
+        default=120,
+        show_default=True,
+        envvar="LATER_REPORTING_RATE_LIMIT",
+        help="Requests per minute at most (the server's rate-limit headers can lower it); "
+        "0: no budget of our own, for a quota above 120 or a local sandbox.",
+    )
+    return option(command)
+
+
 def credential_options(command: F) -> F:
     """The options every command that calls the API takes for its credentials."""
     for option in reversed(

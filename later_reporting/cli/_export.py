@@ -20,6 +20,7 @@ from later_reporting.cli._common import (
     credential_options,
     credentials,
     handle_errors,
+    rate_limit_option,
     suggest,
     warn,
 )
@@ -169,6 +170,7 @@ Example:
 @click.option("--page-size", type=int, help="Rows per request (1-100, default 100).")
 @click.option("--max-items", type=int, help="Stop after this many rows.")
 @client_options
+@rate_limit_option
 @credential_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no waits, no summary.")
 @handle_errors
@@ -193,6 +195,7 @@ def export(
     max_items: int | None,
     concurrency: int,
     max_retries: int,
+    rate_limit: int,
     env_file: Path | None,
     base_url: str | None,
     client_id: str | None,
@@ -231,7 +234,12 @@ def export(
     progress = Progress(spec.name, quiet)
     with (
         _waits.listening(progress.waiting),
-        Client(concurrency=concurrency, max_retries=max_retries, **settings) as client,
+        Client(
+            concurrency=concurrency,
+            max_retries=max_retries,
+            rate_limit=rate_limit or None,
+            **settings,
+        ) as client,
     ):
         count = export_report(
             client,

@@ -88,6 +88,11 @@ if TYPE_CHECKING:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="The sandbox's today (YYYY-MM-DD): later posts do not exist yet, recent ones still grow.",
 )
+@click.option(
+    "--even-post-rate",
+    is_flag=True,
+    help="Spread the posts evenly over the data's days (default: the post rate grows).",
+)
 def sandbox(
     host: str,
     port: int,
@@ -107,6 +112,7 @@ def sandbox(
     no_rate_limit_headers: bool,
     array_encodings: str,
     as_of: dt.datetime | None,
+    even_post_rate: bool,
 ) -> None:
     """Serve the sandbox: a faithful local Reporting API with demo credentials
     (demo-client / demo-secret), limited to 120 requests per minute unless --rate-limit 0.
@@ -146,6 +152,7 @@ def sandbox(
         cursor_paging=cursor_paging,
         compress=not no_compress,
         as_of=as_of.date() if as_of else None,
+        even_post_rate=even_post_rate,
     )
     try:
         # SandboxConfig checks both values and names the valid ones when they are wrong.

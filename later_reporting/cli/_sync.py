@@ -25,6 +25,7 @@ from later_reporting.cli._common import (
     demo_client,
     fail,
     handle_errors,
+    rate_limit_option,
 )
 
 DEFAULT_DUCKDB = Path("later_reporting.duckdb")
@@ -179,6 +180,7 @@ def run_sync(
 )
 @click.option("--full-refresh", is_flag=True, help="Drop the tables and bookmarks, load anew.")
 @client_options
+@rate_limit_option
 @credential_options
 @click.option("--quiet", "-q", is_flag=True, help="Only the final summary.")
 @handle_errors
@@ -197,6 +199,7 @@ def sync(
     full_refresh: bool,
     concurrency: int,
     max_retries: int,
+    rate_limit: int,
     env_file: Path | None,
     base_url: str | None,
     client_id: str | None,
@@ -230,7 +233,11 @@ def sync(
     counter = source.RequestCounter()
     started = time.monotonic()
     with Client(
-        concurrency=concurrency, max_retries=max_retries, transport=counter, **settings
+        concurrency=concurrency,
+        max_retries=max_retries,
+        rate_limit=rate_limit or None,
+        transport=counter,
+        **settings,
     ) as client:
         if not quiet:
             click.echo(f"Syncing {', '.join(selected)} into {where} ...", err=True)

@@ -13,8 +13,11 @@ from later_reporting.dlt._source import (
     as_date,
     check_reports,
     later_reporting,
+    primary_key,
     utc_today,
 )
+
+TABLES_BY_NAME = {table.name: table for table in TABLES.values()}
 
 
 @dataclass
@@ -59,6 +62,57 @@ def pending(pipeline: Any, reports: list[str], end: dt.date) -> list[str]:
     ]
 
 
+def absent_tables(pipeline: Any, names: list[str]) -> set[str]:
+    """The tables among ``names`` the destination does not hold yet.
+
+    Empty when the destination cannot tell (no table reflection, or it cannot be reached
+    now: the load itself then reports why), so such tables are merged as usual.
+    """
+    try:
+        with pipeline.destination_client() as client:
+            reflect = getattr(client, "get_storage_tables", None)
+            if reflect is None:
+                return set()
+            return {name for name, columns in reflect(names) if not columns}
+    # Any failure here only forgoes the shortcut; the load reports the destination's error.
+    except Exception:
+        return set()
+
+
+def unique_keys(keys: list[str]) -> Callable[[Any], Any]:
+    """A map over one load's Arrow tables that drops rows whose key an earlier row had.
+
+    An appended load has no merge to remove a repeated key (the merge keeps one row per key);
+    the API sends each key once per query, so this only acts on pages that moved under a
+    paginated read allowed to go on (``on_drift="warn"``).
+    """
+    seen: set[tuple[Any, ...]] = set()
+
+    def first_of_each_key(table: Any) -> Any:
+        import pyarrow as pa
+
+        rows = zip(*(table.column(k).to_pylist() for k in keys), strict=True)
+        keep = []
+        for row in rows:
+            keep.append(row not in seen)
+            seen.add(row)
+        return table if all(keep) else table.filter(pa.array(keep, pa.bool_()))
+
+    return first_of_each_key
+
+
+def append_first_loads(source: Any, tables: set[str]) -> None:
+    """Load these tables, which the destination does not hold yet, by appending.
+
+    A first load has nothing to merge with, so it skips the staging copy and the
+    delete-insert; the table keeps its primary key, and every later load merges again.
+    """
+    for name, resource in source.resources.items():
+        if name in tables:
+            resource.apply_hints(write_disposition="append")
+            resource.add_map(unique_keys(primary_key(TABLES_BY_NAME[name])))
+
+
 def sync(
     pipeline: Any,
     *,
@@ -75,15 +129,25 @@ def sync(
     their bookmarks, so an interrupted backfill resumes at the slice it stopped in.
     ``full_refresh`` drops the source's tables and state first. Other keyword arguments go
     to the source (credentials, ``client``, ``start``, ``lookback_days``, ...).
+
+    A dated table the destination does not hold yet (or that ``full_refresh`` drops) gets
+    its first slice appended rather than merged: there is nothing to merge with.
     """
     chosen = check_reports(reports)
     last = as_date(end, "end") or utc_today()
     result = SyncResult()
     refresh: str | None = "drop_sources" if full_refresh else None
+    dated = [TABLES[r].name for r in chosen if TABLES[r].kind != "snapshot"]
+    # One slice per load: a first load then reads one query per period, so no key repeats.
+    fresh: set[str] = set()
+    if slices_per_load == 1:
+        fresh = set(dated) if full_refresh else absent_tables(pipeline, dated)
     # Bounded: every load advances each pending report by at least one slice.
     for _ in range(10_000):
         before = resource_states(pipeline)
         source = later_reporting(reports=chosen, end=last, max_slices=slices_per_load, **options)
+        append_first_loads(source, fresh)
+        fresh = set()  # the first load created the tables: every later load merges
         pipeline.run(source, refresh=refresh)
         refresh = None
         result.loads += 1

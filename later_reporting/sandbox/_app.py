@@ -61,6 +61,8 @@ class SandboxConfig:
         as_of: The sandbox's "today": posts published later do not exist yet, and metrics
             accrue only up to this day, so recent posts grow as it advances. Default ``None``
             (the dataset's last day).
+        even_post_rate: Spread the posts evenly over the dataset's days. Default ``False``:
+            more campaigns run as time goes on, so recent months hold more posts.
     """
 
     seed: int = 7
@@ -79,6 +81,7 @@ class SandboxConfig:
     rate_limit_headers: bool = True
     array_encodings: tuple[q.ArrayEncoding, ...] = q.ARRAY_ENCODINGS
     as_of: dt.date | None = None  # the sandbox's "today" (see _clock.py); None: the data's end
+    even_post_rate: bool = False
 
     def __post_init__(self) -> None:
         q.check_variant(self.date_basis_spelling, self.array_encodings)
@@ -146,7 +149,9 @@ class SandboxApp:
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
         self.clock = Clock.at(self.config.as_of)
-        self.dataset = self.clock.dataset(build_dataset(self.config.seed, self.config.posts))
+        self.dataset = self.clock.dataset(
+            build_dataset(self.config.seed, self.config.posts, even=self.config.even_post_rate)
+        )
         self.reports = Reports(self.dataset, clock=self.clock)
         self.tokens = Tokens(self.config.clients, self.config.token_lifetime)
         self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_limit_window)

@@ -133,9 +133,18 @@ def window_share(post_day: IntArray, first: int, last: int) -> FloatArray:
 
 @functools.cache
 def build_dataset(
-    seed: int = 7, posts: int = 110_000, creators: int = 600, campaigns: int = 46
+    seed: int = 7,
+    posts: int = 110_000,
+    creators: int = 600,
+    campaigns: int = 46,
+    even: bool = False,
 ) -> Dataset:
-    """Build (once per process and arguments) the deterministic dataset."""
+    """Build (once per process and arguments) the deterministic dataset.
+
+    By default more campaigns run as time goes on, so the post rate grows; ``even`` spreads
+    the posts evenly over the days instead (each post in one of the campaigns running on its
+    day).
+    """
     rng = np.random.default_rng(seed)
     campaign_list = _campaigns(rng, campaigns)
     creator_list = _creators(rng, creators)
@@ -156,6 +165,8 @@ def build_dataset(
     )
     span = last_day[campaign_idx] - first_day[campaign_idx] + 1
     post_day = first_day[campaign_idx] + np.floor(rng.random(posts) * span).astype(np.int64)
+    if even:
+        post_day, campaign_idx = _even_days(rng, posts, weights, first_day, last_day)
     # The seed campaigns post on Instagram and TikTok in 2024 and 2025 (the docs' examples).
     seeded = {c.campaign_id: i for i, c in enumerate(campaign_list)}
     for cid, days in ((1, [10, 200, 400, 600, 380, 700]), (49761, [14, 30, 45, 60, 75])):
@@ -182,6 +193,23 @@ def build_dataset(
         instance_idx=instance_of_campaign[campaign_idx].astype(np.int64),
         totals=totals,
     )
+
+
+def _even_days(
+    rng: np.random.Generator,
+    posts: int,
+    weights: FloatArray,
+    first_day: IntArray,
+    last_day: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """Post days spread evenly over ``EPOCH..AS_OF``, and for each post a campaign running on
+    that day, drawn by the campaigns' popularity (one campaign runs on every day)."""
+    post_day = rng.integers(0, LAST_DAY + 1, size=posts).astype(np.int64)
+    running = (first_day[None, :] <= post_day[:, None]) & (post_day[:, None] <= last_day[None, :])
+    cumulative = np.cumsum(np.where(running, weights[None, :], 0.0), axis=1)
+    draw = rng.random(posts) * cumulative[:, -1]
+    campaign_idx = np.argmax(cumulative > draw[:, None], axis=1).astype(np.int64)
+    return post_day, campaign_idx
 
 
 def active_days(campaign: Campaign) -> tuple[int, int]:

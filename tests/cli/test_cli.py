@@ -488,3 +488,46 @@ def test_demo_writes_every_report(tmp_path: Path) -> None:
         assert pq.read_schema(tmp_path / f"{report}.parquet").names == PINNED[report]
     assert "Top campaigns by estimated ROI" in result.output
     assert "█" in result.output
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+@pytest.mark.parametrize(
+    ("flags", "env", "budget"),
+    [
+        pytest.param([], {}, 120, id="default"),
+        pytest.param(["--rate-limit", "30"], {}, 30, id="flag"),
+        pytest.param([], {"LATER_REPORTING_RATE_LIMIT": "0"}, None, id="env-0-is-none"),
+    ],
+)
+def test_rate_limit_sets_the_clients_request_budget(
+    sandbox_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    flags: list[str],
+    env: dict[str, str],
+    budget: int | None,
+) -> None:
+    from later_reporting.cli import _export, _sync
+    from tests.reliability.processes import cli_env
+
+    budgets: list[int | None] = []
+
+    class Recording(lr.Client):
+        def __init__(self, **kwargs: Any) -> None:
+            budgets.append(kwargs.get("rate_limit", "not given"))
+            super().__init__(**kwargs)
+
+    monkeypatch.setattr(_export, "Client", Recording)
+    monkeypatch.setattr(_sync, "Client", Recording)
+    args = (
+        ["export", "campaigns", "-o", str(tmp_path / "c.csv")]
+        if command == "export"
+        else [
+            "sync", "--reports", "campaigns", "--duckdb-file", str(tmp_path / "w.duckdb"),
+            "--pipelines-dir", str(tmp_path / "state"), "--quiet",
+        ]
+    )  # fmt: skip
+    result = CliRunner().invoke(main, [*args, *flags], env=cli_env(sandbox_url, **env))
+    assert result.exit_code == 0, result.output
+    assert budgets == [budget]
