@@ -299,17 +299,21 @@ def test_the_command_in_process_prints_and_writes_the_report(
     report = tmp_path / "nested" / "folder" / "fingerprint.json"
     monkeypatch.setenv("LATER_REPORTING_CLIENT_ID", "demo-client")
     monkeypatch.setenv("LATER_REPORTING_CLIENT_SECRET", "demo-secret")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "contract-artifacts").mkdir()  # an earlier run's folder
     with serve_in_thread(dataclasses.replace(BASE, compress=True)) as url:
         monkeypatch.setenv("LATER_REPORTING_BASE_URL", url)
         assert main(["--output", str(report)]) == 0
-        first = capsys.readouterr().out
-        assert main(["--output", str(report)]) == 0  # over the report of an earlier run
-    out = capsys.readouterr().out
-    assert out == first
+        out = capsys.readouterr().out
+        assert main([]) == 0  # where `nox -s contract` reads it
+    default = Path("contract-artifacts") / "fingerprint.json"
     written = json.loads(report.read_text(encoding="utf-8"))
     assert report.read_text(encoding="utf-8") == json.dumps(written, indent=2) + "\n"
     assert written == {**EXPECTED, "base_url": url, "compression": "gzip"}
-    assert out == (Fingerprint(**written).summary() + f"\n  written to {report}\n")
+    summary = Fingerprint(**written).summary()
+    assert out == f"{summary}\n  written to {report}\n"
+    assert capsys.readouterr().out == f"{summary}\n  written to {default}\n"
+    assert default.read_text(encoding="utf-8") == report.read_text(encoding="utf-8")
 
 
 def test_the_command_needs_a_base_url(

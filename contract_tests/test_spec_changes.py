@@ -195,6 +195,10 @@ def test_a_boolean_bound_of_openapi_3_0_is_left_to_the_bound_it_qualifies() -> N
     old = {"type": "integer", "minimum": 0, "exclusiveMinimum": True}
     new = {"type": "integer", "minimum": 0, "exclusiveMinimum": False}
     assert seen(request(old), request(new)) == []
+    # OpenAPI 3.0's boolean against 3.1's number, either way: not compared as numbers.
+    newer = {"type": "integer", "minimum": 0, "exclusiveMinimum": 5}
+    assert seen(request(old), request(newer)) == []
+    assert seen(request(newer), request(old)) == []
 
 
 def obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
@@ -454,3 +458,18 @@ def test_a_file_that_is_not_yaml_is_a_usage_error(tmp_path: Path) -> None:
         status = spec_diff.main([str(broken), str(broken)])
     assert (status, out.getvalue()) == (2, "")
     assert err.getvalue().startswith("error: cannot read a spec: ")
+
+
+def test_the_command_explains_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        spec_diff.main(["--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "What changed between two versions of the spec, each change marked breaking" in text
+    for line in [
+        "old the current spec (path or URL)",
+        "new the new spec (path or URL)",
+        "--allow-breaking exit 0 even if breaking",
+        "--json print the changes as JSON",
+    ]:
+        assert line in text
