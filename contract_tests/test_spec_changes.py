@@ -429,6 +429,7 @@ def test_the_json_report_lists_every_change(tmp_path: Path) -> None:
     assert json.loads(out) == [
         {"kind": "operation-removed", "where": GET, "detail": "operation removed", "breaking": True}
     ]
+    assert out == json.dumps(json.loads(out), indent=2) + "\n"
     assert err == "Breaking changes for users of the SDK; pass --allow-breaking to accept them.\n"
     status, out, err = run_check(
         tmp_path, old, {"openapi": "3.1.0", "paths": {}}, "--json", "--allow-breaking"
