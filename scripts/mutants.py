@@ -45,7 +45,8 @@ RESULTS_JSON = ROOT / "mutation" / "results.json"
 RESULTS_MD = ROOT / "mutation" / "RESULTS.md"
 
 # The package the tests import; mutmut copies it (and the top folder of every other mutated
-# path, e.g. scripts/) whole into the copy and mutates only the module's `paths`.
+# path, e.g. scripts/ or contract_tests/, also in ALSO_COPY: copied once) whole into the
+# copy and mutates only the module's `paths`.
 SOURCE_PATHS = ["later_reporting"]
 # Copied beside it so the root conftest, every test and every file a test reads by its path
 # (the spec, the generated package, the README) are found in the copy.
@@ -106,15 +107,47 @@ def mutmut_settings(module: Module) -> str:
 
 def prepare(module: Module, workdir: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "mutants")
-    for name in [*module.source_paths, *ALSO_COPY]:
+    # A top folder can be both mutated and also copied (contract_tests/, scripts/): copy it once.
+    for name in dict.fromkeys([*module.source_paths, *ALSO_COPY]):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, workdir / name, ignore=ignore)
         elif source.is_file():
             shutil.copy2(source, workdir / name)
+    aliases = script_aliases(module, workdir)
+    if aliases:
+        with (workdir / "conftest.py").open("a", encoding="utf-8") as conftest:
+            conftest.write(SCRIPT_ALIASES.format(aliases=aliases))
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     pyproject = re.sub(r"(?ms)^\[tool\.mutmut\].*?(?=^\[|\Z)", "", pyproject)
     (workdir / "pyproject.toml").write_text(pyproject + mutmut_settings(module), "utf-8")
+
+
+# mutmut names a mutant after its file's dotted path (``scripts.spec_diff.x_check__mutmut_1``)
+# and switches it on only in the module of that name. A script in a folder that is not a
+# package (scripts/) is imported by its bare name once its folder is on sys.path
+# (``import spec_diff``), so its functions would belong to ``spec_diff``: no test would be
+# mapped to its mutants and none would be switched on. In the copy, the root conftest makes
+# the bare name the dotted module, so every import of the script gets the mutated one.
+SCRIPT_ALIASES = """
+
+# Added by scripts/mutants.py in its temporary copy only: the mutated scripts, by bare name.
+import importlib as _importlib
+import sys as _sys
+
+for _bare, _dotted in {aliases!r}.items():
+    _sys.modules[_bare] = _importlib.import_module(_dotted)
+"""
+
+
+def script_aliases(module: Module, workdir: Path) -> dict[str, str]:
+    """Bare name -> dotted name of each mutated file in a folder that is not a package."""
+    aliases = {}
+    for path in files_of(module, workdir):
+        relative = path.relative_to(workdir)
+        if len(relative.parts) > 1 and not (path.parent / "__init__.py").exists():
+            aliases[relative.stem] = ".".join(relative.with_suffix("").parts)
+    return aliases
 
 
 def files_of(module: Module, workdir: Path) -> list[Path]:

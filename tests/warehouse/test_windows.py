@@ -38,8 +38,16 @@ def test_slices_are_whole_calendar_months_and_cover_the_window_once() -> None:
     ]
     assert w.slices(D(2025, 1, 1), D(2025, 1, 1), 3) == [w.Slice(D(2025, 1, 1), D(2025, 1, 1))]
     assert w.slices(D(2025, 1, 2), D(2025, 1, 1), 3) == []
-    with pytest.raises(ValueError, match="slice_months"):
+    with pytest.raises(ValueError, match=r"^slice_months must be at least 1$"):
         w.slices(D(2025, 1, 1), D(2025, 2, 1), 0)
+
+
+def test_a_slice_can_be_a_single_month() -> None:
+    assert w.slices(D(2024, 12, 15), D(2025, 2, 3), 1) == [
+        w.Slice(D(2024, 12, 15), D(2024, 12, 31)),
+        w.Slice(D(2025, 1, 1), D(2025, 1, 31)),
+        w.Slice(D(2025, 2, 1), D(2025, 2, 3)),
+    ]
 
 
 def test_periods_are_whole_months_clipped_to_start_and_end() -> None:
@@ -48,6 +56,16 @@ def test_periods_are_whole_months_clipped_to_start_and_end() -> None:
         w.Slice(D(2025, 1, 10), D(2025, 1, 31)),
         w.Slice(D(2025, 2, 1), D(2025, 2, 28)),
         w.Slice(D(2025, 3, 1), D(2025, 3, 5)),
+    ]
+
+
+def test_a_period_is_the_whole_month_when_start_is_before_it() -> None:
+    # A slice ending on the first of a month still touches that month.
+    part = w.Slice(D(2025, 1, 20), D(2025, 3, 1))
+    assert w.periods(part, D(2024, 1, 1), D(2025, 12, 31)) == [
+        w.Slice(D(2025, 1, 1), D(2025, 1, 31)),
+        w.Slice(D(2025, 2, 1), D(2025, 2, 28)),
+        w.Slice(D(2025, 3, 1), D(2025, 3, 31)),
     ]
 
 
@@ -63,6 +81,11 @@ def test_periods_are_whole_months_clipped_to_start_and_end() -> None:
 )
 def test_time_series_reads_start_at_a_bucket_boundary(granularity: str, expected: dt.date) -> None:
     assert w.bucket_start(D(2025, 5, 14), granularity) == expected
+
+
+def test_every_month_falls_in_its_calendar_quarter() -> None:
+    starts = [w.bucket_start(D(2025, month, 15), "quarter").month for month in range(1, 13)]
+    assert starts == [1, 1, 1, 4, 4, 4, 7, 7, 7, 10, 10, 10]
 
 
 def test_an_unknown_granularity_is_refused() -> None:
@@ -87,3 +110,12 @@ def test_a_year_of_backfill_is_one_checkpointed_slice_by_default() -> None:
         w.Slice(D(2025, 6, 1), D(2026, 5, 31)),
         w.Slice(D(2026, 6, 1), D(2026, 6, 1)),
     ]
+
+
+def test_years_are_added_on_the_calendar_and_29_february_becomes_28() -> None:
+    # The sync's default start is two years before its end (the API's widest range).
+    assert w.add_years(D(2025, 6, 30), -2) == D(2023, 6, 30)
+    assert w.add_years(D(2023, 6, 30), 2) == D(2025, 6, 30)
+    assert w.add_years(D(2024, 2, 29), -2) == D(2022, 2, 28)
+    assert w.add_years(D(2024, 2, 29), 1) == D(2025, 2, 28)
+    assert w.add_years(D(2024, 2, 29), 4) == D(2028, 2, 29)
