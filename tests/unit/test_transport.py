@@ -460,3 +460,17 @@ def test_each_attempt_is_logged_with_its_number_and_duration(
         f"GET {url} -> ConnectError (attempt 1, 125 ms)",
         f"GET {url} -> 200 (attempt 2, 125 ms)",
     ]
+
+
+@BOTH
+def test_a_dropped_token_request_is_retried(kind: str, delays: Delays) -> None:
+    router = respx.Router(base_url=BASE)
+    token = router.post("/oauth/token")
+    token.side_effect = [
+        httpx.RemoteProtocolError("peer closed"),
+        httpx.Response(200, json={"jwt": jwt()}),
+    ]
+    router.get("/v2/instances").mock(return_value=httpx.Response(200, json=OK))
+    assert instances(kind, router) == ["a"]
+    assert token.call_count == 2
+    assert delays.reasons == ["backoff"]
