@@ -12,6 +12,7 @@ import pytest
 
 from later_reporting._ratelimit import (
     ALIGN_MARGIN,
+    MAX_LIMIT,
     MAX_WINDOW,
     POLL,
     PROBE,
@@ -135,6 +136,7 @@ def test_a_retry_after_beyond_the_window_is_not_a_rollover() -> None:
         (1004.3, 10.0, True, 1004.3),  # none there: a server not aligned to the clock
         (1010.3, 10.0, False, 1010.3),  # a fractional Retry-After is exact already
         (1060.0, 60.0, True, 1060.0),  # exactly on the boundary
+        (1011.0, 10.0, True, 1011.0),  # a boundary a whole second before: not in that second
     ],
 )
 def test_clock_alignment_only_within_the_rounded_second(
@@ -173,6 +175,25 @@ def test_implausible_server_limits_are_ignored(limit: str) -> None:
     assert (b.limit, b.window) == (120, 60.0)
 
 
+@pytest.mark.parametrize("limit", [1, MAX_LIMIT])
+def test_server_limits_at_the_bounds_are_adopted(limit: int) -> None:
+    b = RateBudget(limit=MAX_LIMIT, window=60.0)
+    b.observe(str(limit), "120")  # a longer window than the configured one: the server's
+    assert (b.limit, b.window) == (limit, 120.0)
+
+
+def test_an_unanswered_probe_holds_the_others_back_for_ten_seconds_at_most() -> None:
+    # PROBE_PATIENCE: a probe whose answer never comes stops holding the budget after 10 s.
+    clock = Clock()
+    b = budget(clock, limit=3, window=60.0)
+    spend(b, 3)
+    assert b.reserve() == (0.0, PROBE)
+    clock.advance(9.5)
+    assert b.reserve() == (POLL, RATE_LIMIT)
+    clock.advance(0.5)  # exactly 10 s
+    assert b.reserve() == (0.0, PROBE)  # another probe goes
+
+
 def test_server_numbers_in_range_are_adopted_below_the_ceiling() -> None:
     b = RateBudget(limit=120, window=60.0)
     b.observe("30", str(MAX_WINDOW))
@@ -194,6 +215,8 @@ def test_server_numbers_in_range_are_adopted_below_the_ceiling() -> None:
         ((30, 10.0), (120, 60.0), (20, 10.0)),  # shorter, 180/min: 120 shared by 6 windows
         ((100, 1.0), (10, 60.0), (10, 60.0)),  # 10 cannot be shared by 60 windows
         ((1_000_000, 0.5), (120, 60.0), (120, 60.0)),  # a tie in rate: the ceiling's own
+        ((30, 10.0), (100, 60.0), (16, 10.0)),  # 100 shared by 6 windows: 16 each, whole
+        ((5, 10.0), (6, 60.0), (1, 10.0)),  # one a window (6 a minute) beats 5 a minute
     ],
 )
 def test_capped_never_exceeds_the_ceiling_nor_the_server(
