@@ -163,7 +163,11 @@ def test_a_closed_http_client_is_an_sdk_error() -> None:
         ({"proxy": "http://127.0.0.1:9", "transport": httpx.MockTransport(print)}, "at most one"),
         ({"proxy": "http://127.0.0.1:9", "http_client": httpx.Client()}, "at most one"),
         ({"http_client": httpx.AsyncClient()}, "must be an httpx.Client, got AsyncClient"),
-        ({"proxy": "ftp://127.0.0.1:9"}, "Unknown scheme for proxy URL"),
+        (
+            {"proxy": "ftp://127.0.0.1:9"},
+            r"^proxy: Unknown scheme for proxy URL .*; "
+            r"use http://host:port, https://\.\.\. or socks5://\.\.\.$",
+        ),
     ],
 )
 def test_proxy_options_that_cannot_work_are_refused(options: dict[str, Any], message: str) -> None:
@@ -188,6 +192,7 @@ def test_an_async_client_refuses_a_sync_http_client() -> None:
             "NO_PROXY": "localhost, .internal.example,api.example.com,10.0.0.1,::1,"
             "192.168.0.0/16,http://plain.example",
         },
+        {"HTTP_PROXY": "http://p:3128", "NO_PROXY": "LocalHost,,after-an-empty.example"},
     ],
 )
 def test_environment_proxies_read_as_httpx_reads_them(
