@@ -6,10 +6,12 @@ tests drive it with fake ones: no sleeping, no timing.
 
 from __future__ import annotations
 
+import asyncio
 import math
 
 import pytest
 
+from later_reporting import _retry, _waits
 from later_reporting._ratelimit import (
     ALIGN_MARGIN,
     MAX_LIMIT,
@@ -242,3 +244,42 @@ def test_a_budget_turned_off_never_waits_nor_learns() -> None:
     assert off.limit is None
     assert off.answered(429, 30.0) is False
     assert off.reserve() == (0.0, "")
+
+
+def test_a_second_429_within_a_second_of_the_first_rollover_is_the_same_one() -> None:
+    clock = Clock()
+    b = budget(clock, limit=100)
+    assert b.answered(429, 4.0) is True  # the window rolls over at 104
+    clock.advance(1.0)
+    assert b.answered(429, 4.0) is True  # says 105: a second off, the same rollover
+    assert b.reserve() == (3.0, RETRY_AFTER)
+    assert b.answered(429, 4.5) is True  # says 105.5: a later rollover, waited for
+    assert b.reserve() == (4.5, RETRY_AFTER)
+
+
+def test_one_rollover_is_announced_once_however_many_tasks_wait_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock()
+    b = budget(clock, limit=100)
+    assert b.answered(429, 5.0) is True  # every request now waits until 105
+    heard: list[tuple[float, str]] = []
+
+    async def async_pause(seconds: float) -> None:
+        until = clock.monotonic + seconds
+        await asyncio.sleep(0)  # the other tasks ask the budget meanwhile
+        clock.monotonic = max(clock.monotonic, until)
+
+    async def main() -> list[bool]:
+        return list(await asyncio.gather(*(b.acquire_async() for _ in range(3))))
+
+    monkeypatch.setattr(_retry, "async_pause", async_pause)
+    _retry.set_backoff(True)
+    try:
+        with _waits.listening(lambda seconds, reason: heard.append((seconds, reason))):
+            probes = asyncio.run(main())
+    finally:
+        _retry.set_backoff(False)
+    assert probes == [False] * 3
+    assert clock.monotonic == pytest.approx(105.0)  # one pause, shared
+    assert heard == [(5.0, RETRY_AFTER)]
