@@ -175,3 +175,30 @@ def test_an_empty_compressed_body_is_empty(kind: str) -> None:
     handler = answering(lambda: compressed(b"", "gzip"), seen)
     with pytest.raises(lr.UnexpectedResponseError, match=r"not valid JSON .* 0 bytes"):
         instances(kind, handler, max_retries=0)
+
+
+@KINDS
+def test_only_the_codings_it_decodes_are_asked_for_whatever_the_callers_client_asks(
+    kind: str,
+) -> None:
+    seen: list[httpx.Request] = []
+    handler = answering(lambda: compressed(gzip.compress(RAW), "gzip"), seen)
+    options: dict[str, Any] = {
+        "transport": httpx.MockTransport(handler),
+        "headers": {"Accept-Encoding": "br, zstd"},  # codings the SDK does not decode
+    }
+    settings: dict[str, Any] = {"client_id": "demo", "client_secret": SECRET, "base_url": BASE}
+    if kind == "sync":
+        with httpx.Client(**options) as http, lr.Client(http_client=http, **settings) as client:
+            assert list(client.instances.list()) == ["a", "b"]
+    else:
+
+        async def main() -> None:
+            async with (
+                httpx.AsyncClient(**options) as http,
+                lr.AsyncClient(http_client=http, **settings) as client,
+            ):
+                assert [i async for i in client.instances.list()] == ["a", "b"]
+
+        asyncio.run(main())
+    assert [r.headers["accept-encoding"] for r in seen] == ["gzip, deflate"] * 2
