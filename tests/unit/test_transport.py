@@ -400,6 +400,7 @@ def test_a_compressed_body_is_capped_by_its_decoded_size(kind: str) -> None:
     ("total", "in_time"),
     [
         (3.5, True),  # three chunks a second apart, the end a second later: 3 s
+        (3.0, True),  # the end exactly at the deadline is in time
         (2.5, False),  # every chunk in time, but the body ends after the deadline
         (1.5, False),  # the third chunk comes after the deadline
     ],
