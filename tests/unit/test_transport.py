@@ -280,7 +280,11 @@ def test_a_5xx_with_rate_limit_headers_backs_off_without_waiting_a_rate_slot(
 @BOTH
 @pytest.mark.parametrize(("rate_limit", "retried"), [(120, True), (None, False)])
 def test_a_retry_after_past_the_timeout_but_within_the_rate_window_is_waited(
-    kind: str, delays: Delays, rate_limit: int | None, retried: bool
+    kind: str,
+    delays: Delays,
+    caplog: pytest.LogCaptureFixture,
+    rate_limit: int | None,
+    retried: bool,
 ) -> None:
     # The window rolling over (30 s of a 60 s window) is a wait the rate budget makes
     # anyway, so it is waited even past a 5 s timeout; without a budget it fails fast.
@@ -291,11 +295,13 @@ def test_a_retry_after_past_the_timeout_but_within_the_rate_window_is_waited(
         assert instances(kind, router, rate_limit=rate_limit, timeout=5) == ["a"]
         assert route.call_count == 2
         return
+    caplog.set_level(logging.DEBUG, logger="later_reporting")
     with pytest.raises(lr.RateLimitedError) as info:
         instances(kind, router, rate_limit=rate_limit, timeout=5)
     assert info.value.retry_after == 30.0
     assert route.call_count == 1
     assert delays == []
+    assert "Retry-After 30 s is longer than the request may wait" in caplog.messages
 
 
 # --- The transport itself: the body-size cap and the total deadline, on both transports ---
@@ -358,8 +364,10 @@ def test_a_body_of_exactly_the_cap_is_read_one_byte_more_is_refused(
         return in_memory
 
     assert send(kind, reply(b"x" * 10), limit=10).content == b"x" * 10
-    with pytest.raises(lr.UnexpectedResponseError, match="larger than 10 bytes"):
+    with pytest.raises(lr.UnexpectedResponseError, match="larger than 10 bytes") as info:
         send(kind, reply(b"x" * 11), limit=10)
+    assert info.value.response is not None  # the refused response, for the caller to see
+    assert info.value.response.status_code == 200
 
 
 @BOTH
@@ -391,8 +399,13 @@ def test_a_compressed_body_is_capped_by_its_decoded_size(kind: str) -> None:
         return lambda _: httpx.Response(200, headers=headers, stream=Ticking([0.0], [packed], 0))
 
     assert send(kind, reply(b"y" * 100), limit=100).content == b"y" * 100
-    with pytest.raises(lr.UnexpectedResponseError, match="larger than 100 bytes"):
+    with pytest.raises(lr.UnexpectedResponseError, match="larger than 100 bytes") as info:
         send(kind, reply(b"y" * 101), limit=100)
+    assert info.value.response is not None
+    assert info.value.response.headers["content-encoding"] == "gzip"
+
+
+LATE = r"^the response did not complete within the request's timeout$"
 
 
 @BOTH
@@ -417,7 +430,7 @@ def test_a_body_must_arrive_within_the_total_timeout(
     if in_time:
         assert send(kind, reply, total=total).content == b"ab" * 3
         return
-    with pytest.raises(httpx.ReadTimeout, match="did not complete within"):
+    with pytest.raises(httpx.ReadTimeout, match=LATE):
         send(kind, reply, total=total)
 
 
@@ -428,7 +441,7 @@ def test_a_body_dripping_past_the_total_timeout_is_not_read_to_its_end(
     clock = [100.0]
     monkeypatch.setattr(_transport, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     body = Ticking(clock, [b"ab"] * 1000, 1.0)
-    with pytest.raises(httpx.ReadTimeout, match="did not complete within"):
+    with pytest.raises(httpx.ReadTimeout, match=LATE):
         send(kind, lambda _: httpx.Response(200, stream=body), total=2.5)
     assert body.read == 4  # the chunk that came after the deadline is the last one read
 
