@@ -202,3 +202,12 @@ def test_only_the_codings_it_decodes_are_asked_for_whatever_the_callers_client_a
 
         asyncio.run(main())
     assert [r.headers["accept-encoding"] for r in seen] == ["gzip, deflate"] * 2
+
+
+@KINDS
+def test_a_gzip_body_with_a_bad_header_is_corrupt_not_read_as_deflate(kind: str) -> None:
+    # Only deflate falls back to the raw format (no zlib header); gzip has one header.
+    seen: list[httpx.Request] = []
+    handler = answering(lambda: compressed(b"\x00\x00" + gzip.compress(RAW)[2:], "gzip"), seen)
+    with pytest.raises(lr.UnexpectedResponseError, match="gzip response body is corrupt.*header"):
+        instances(kind, handler, max_retries=0)
