@@ -209,5 +209,5 @@ def test_a_gzip_body_with_a_bad_header_is_corrupt_not_read_as_deflate(kind: str)
     # Only deflate falls back to the raw format (no zlib header); gzip has one header.
     seen: list[httpx.Request] = []
     handler = answering(lambda: compressed(b"\x00\x00" + gzip.compress(RAW)[2:], "gzip"), seen)
-    with pytest.raises(lr.UnexpectedResponseError, match="gzip response body is corrupt.*header"):
+    with pytest.raises(lr.UnexpectedResponseError, match=r"gzip response body is corrupt.*header"):
         instances(kind, handler, max_retries=0)
