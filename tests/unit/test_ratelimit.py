@@ -7,6 +7,7 @@ tests drive it with fake ones: no sleeping, no timing.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 
 import pytest
@@ -160,10 +161,14 @@ def test_a_429_inside_a_learned_window_relearns_without_clock_alignment() -> Non
 @pytest.mark.parametrize(
     "window", ["1e9", "inf", "-inf", "nan", "60000", "0", "-5", "soon", "", str(MAX_WINDOW + 1)]
 )
-def test_implausible_server_windows_are_ignored(window: str) -> None:
+def test_implausible_server_windows_are_ignored(
+    window: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="later_reporting")
     b = RateBudget(limit=120, window=60.0)
     b.observe("5", window)
     assert (b.limit, b.window) == (5, 60.0)
+    assert caplog.messages == [f"ignoring rate-limit headers limit='5' window={window!r}"]
     for _ in range(5):
         b.reserve()
     wait, _ = b.reserve()
@@ -219,6 +224,7 @@ def test_server_numbers_in_range_are_adopted_below_the_ceiling() -> None:
         ((1_000_000, 0.5), (120, 60.0), (120, 60.0)),  # a tie in rate: the ceiling's own
         ((30, 10.0), (100, 60.0), (16, 10.0)),  # 100 shared by 6 windows: 16 each, whole
         ((5, 10.0), (6, 60.0), (1, 10.0)),  # one a window (6 a minute) beats 5 a minute
+        ((10, 40.0), (12, 60.0), (10, 60.0)),  # 6 per 40 s is less than 10 a minute
     ],
 )
 def test_capped_never_exceeds_the_ceiling_nor_the_server(
@@ -283,3 +289,19 @@ def test_one_rollover_is_announced_once_however_many_tasks_wait_for_it(
     assert probes == [False] * 3
     assert clock.monotonic == pytest.approx(105.0)  # one pause, shared
     assert heard == [(5.0, RETRY_AFTER)]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_with_waits_off_every_request_is_counted_and_none_is_a_probe(kind: str) -> None:
+    # Waits are off in this suite (``no_backoff``): requests never wait, but each one still
+    # takes its slot, and none is left holding the others back as an unanswered probe.
+    clock = Clock()
+    b = budget(clock)  # 3 per 10 s, advertised
+
+    def take() -> bool:
+        return b.acquire() if kind == "sync" else asyncio.run(b.acquire_async())
+
+    assert [take() for _ in range(5)] == [False] * 5
+    assert b.reserve() == (0.0, PROBE)  # spent by all five; a probe may go at once
+    clock.advance(10.0)
+    spend(b, 3)  # the window has rolled past all six
