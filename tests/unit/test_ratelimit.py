@@ -176,10 +176,14 @@ def test_implausible_server_windows_are_ignored(
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "1.5", "many", "", "1e3", "10000000000"])
-def test_implausible_server_limits_are_ignored(limit: str) -> None:
+def test_implausible_server_limits_are_ignored(
+    limit: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="later_reporting")
     b = RateBudget(limit=120, window=60.0)
     b.observe(limit, "10")
     assert (b.limit, b.window) == (120, 60.0)
+    assert caplog.messages == [f"ignoring rate-limit headers limit={limit!r} window='10'"]
 
 
 @pytest.mark.parametrize("limit", [1, MAX_LIMIT])
@@ -201,7 +205,10 @@ def test_an_unanswered_probe_holds_the_others_back_for_ten_seconds_at_most() -> 
     assert b.reserve() == (0.0, PROBE)  # another probe goes
 
 
-def test_server_numbers_in_range_are_adopted_below_the_ceiling() -> None:
+def test_server_numbers_in_range_are_adopted_below_the_ceiling(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="later_reporting")
     b = RateBudget(limit=120, window=60.0)
     b.observe("30", str(MAX_WINDOW))
     assert (b.limit, b.window) == (30, MAX_WINDOW)
@@ -209,6 +216,9 @@ def test_server_numbers_in_range_are_adopted_below_the_ceiling() -> None:
     assert (b.limit, b.window) == (120, 60.0)
     b.observe("3", "10")  # lower than the ceiling: the server's own numbers
     assert (b.limit, b.window) == (3, 10.0)
+    b.observe("3", None)  # no window header: the limit alone, over the current window
+    assert (b.limit, b.window) == (3, 10.0)
+    assert caplog.messages == []  # nothing was ignored
 
 
 @pytest.mark.parametrize(
@@ -261,6 +271,9 @@ def test_a_second_429_within_a_second_of_the_first_rollover_is_the_same_one() ->
     assert b.reserve() == (3.0, RETRY_AFTER)
     assert b.answered(429, 4.5) is True  # says 105.5: a later rollover, waited for
     assert b.reserve() == (4.5, RETRY_AFTER)
+    clock.advance(4.5)  # the hold has just ended: a 429 now is news, however short
+    assert b.answered(429, 1.0) is True
+    assert b.reserve() == (1.0, RETRY_AFTER)
 
 
 def test_one_rollover_is_announced_once_however_many_tasks_wait_for_it(
@@ -305,3 +318,22 @@ def test_with_waits_off_every_request_is_counted_and_none_is_a_probe(kind: str) 
     assert b.reserve() == (0.0, PROBE)  # spent by all five; a probe may go at once
     clock.advance(10.0)
     spend(b, 3)  # the window has rolled past all six
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_wait_under_a_second_is_still_waited(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    b = budget(clock, limit=1, window=0.5, advertised=False)
+
+    async def async_pause(seconds: float) -> None:
+        clock.advance(seconds)
+
+    monkeypatch.setattr(_retry, "pause", clock.advance)
+    monkeypatch.setattr(_retry, "async_pause", async_pause)
+    _retry.set_backoff(True)
+    try:
+        for _ in range(3):
+            assert (b.acquire() if kind == "sync" else asyncio.run(b.acquire_async())) is False
+    finally:
+        _retry.set_backoff(False)
+    assert clock.monotonic == pytest.approx(101.0)  # two waits of half a second
