@@ -337,3 +337,26 @@ def test_a_wait_under_a_second_is_still_waited(kind: str, monkeypatch: pytest.Mo
     finally:
         _retry.set_backoff(False)
     assert clock.monotonic == pytest.approx(101.0)  # two waits of half a second
+
+
+def test_a_sliding_window_frees_its_oldest_slot_first() -> None:
+    clock = Clock()
+    b = budget(clock, limit=2, advertised=False)
+    spend(b, 1)
+    clock.advance(3.0)
+    spend(b, 1)
+    assert b.reserve() == (7.0, RATE_LIMIT)  # the first request leaves the window at 110
+    clock.advance(7.0)
+    spend(b, 1)
+    assert b.reserve() == (pytest.approx(3.0), RATE_LIMIT)  # then the second, at 113
+
+
+def test_a_learned_window_spent_midway_waits_for_its_own_end() -> None:
+    clock = Clock(wall=1_000.5)
+    b = budget(clock)  # 3 per 10 s
+    assert b.answered(429, 0.5) is True  # a fractional Retry-After: exact, the window at 100.5
+    clock.advance(0.5 + 2.5)  # 2.5 s into the server's window
+    spend(b, 3)
+    assert b.reserve() == (pytest.approx(7.5), RATE_LIMIT)
+    clock.advance(7.5)
+    spend(b, 3)  # the next window: the whole limit again
