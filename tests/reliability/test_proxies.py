@@ -66,9 +66,11 @@ def test_no_proxy_bypasses_the_proxy(
 
 
 @KINDS
-def test_an_explicit_proxy_carries_every_request(kind: str, sandbox_url: str) -> None:
+@pytest.mark.parametrize("given", ["url", "httpx.Proxy"])
+def test_an_explicit_proxy_carries_every_request(kind: str, given: str, sandbox_url: str) -> None:
     with serve_proxy() as proxy:
-        assert instances(kind, base_url=sandbox_url, proxy=proxy.url, **DEMO)
+        option = proxy.url if given == "url" else httpx.Proxy(proxy.url)
+        assert instances(kind, base_url=sandbox_url, proxy=option, **DEMO)
     assert proxy.paths == ["/oauth/token", "/v2/instances"]
 
 

@@ -211,3 +211,39 @@ def test_a_gzip_body_with_a_bad_header_is_corrupt_not_read_as_deflate(kind: str)
     handler = answering(lambda: compressed(b"\x00\x00" + gzip.compress(RAW)[2:], "gzip"), seen)
     with pytest.raises(lr.UnexpectedResponseError, match=r"gzip response body is corrupt.*header"):
         instances(kind, handler, max_retries=0)
+
+
+@KINDS
+def test_a_streamed_body_without_content_encoding_is_read_as_it_is(kind: str) -> None:
+    seen: list[httpx.Request] = []
+    plain = httpx.Response(200, headers={"content-type": "application/json"}, stream=Chunks(RAW))
+    assert instances(kind, answering(lambda: plain, seen)) == ["a", "b"]
+
+
+@KINDS
+def test_every_unrequested_coding_is_named_on_the_error_with_its_response(kind: str) -> None:
+    seen: list[httpx.Request] = []
+    handler = answering(lambda: compressed(RAW, "br, gzip, zstd"), seen)
+    with pytest.raises(
+        lr.UnexpectedResponseError, match=r"compressed with br, zstd, which"
+    ) as info:
+        instances(kind, handler)
+    assert info.value.response is not None
+    assert info.value.response.headers["content-encoding"] == "br, gzip, zstd"
+
+
+@KINDS
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"\xff" * 40, "body is corrupt"),  # neither zlib-wrapped nor raw deflate
+        # A good zlib start, then garbage: not retried as raw deflate midway.
+        (deflate(RAW, zlib.MAX_WBITS)[:12] + b"\xff" * 40, "body ends before its end marker"),
+    ],
+    ids=["garbage", "garbage-after-a-good-start"],
+)
+def test_a_deflate_body_that_does_not_decode_is_named(kind: str, body: bytes, message: str) -> None:
+    seen: list[httpx.Request] = []
+    handler = answering(lambda: compressed(body, "deflate"), seen)
+    with pytest.raises(lr.UnexpectedResponseError, match=f"^the deflate response {message}"):
+        instances(kind, handler, max_retries=0)
