@@ -239,8 +239,13 @@ def test_every_unrequested_coding_is_named_on_the_error_with_its_response(kind: 
         (b"\xff" * 40, "body is corrupt"),  # neither zlib-wrapped nor raw deflate
         # A good zlib start, then garbage: not retried as raw deflate midway.
         (deflate(RAW, zlib.MAX_WBITS)[:12] + b"\xff" * 40, "body ends before its end marker"),
+        # Bytes changed inside a zlib stream: its checksum says so, once it has started.
+        (
+            deflate(RAW, zlib.MAX_WBITS)[:7] + b"\xff" * 8 + deflate(RAW, zlib.MAX_WBITS)[15:],
+            "body is corrupt: .*incorrect data check",
+        ),
     ],
-    ids=["garbage", "garbage-after-a-good-start"],
+    ids=["garbage", "garbage-after-a-good-start", "changed-bytes"],
 )
 def test_a_deflate_body_that_does_not_decode_is_named(kind: str, body: bytes, message: str) -> None:
     seen: list[httpx.Request] = []
