@@ -1,12 +1,14 @@
 """Exports under injected faults: complete and exact, or a clear failure and no file.
 
 The full run (every post of a two-year range) is ``nox -s soak``; the suite runs a
-smaller range with the same faults. Retry sleeps are off here (the decisions are unchanged);
-``nox -s bench`` measures the same run with real backoff.
+smaller range with the same faults. The command line exports with the sync client; the
+reads by the SDK itself run on both clients (``BOTH``). Retry sleeps are off here (the
+decisions are unchanged); ``nox -s bench`` measures the same run with real backoff.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -19,11 +21,33 @@ from click.testing import CliRunner
 import later_reporting as lr
 from later_reporting.cli import main
 from later_reporting.sandbox import Faults, SandboxApp, SandboxConfig, serve_in_thread
+from tests.unit.helpers import BOTH
 
 SOAK = os.environ.get("LATER_REPORTING_SOAK") == "1"
 FAULTS = Faults(
     error_rate=0.10, rate_limit_rate=0.05, drop_rate=0.02, retry_after_rate=0.5, seed=11
 )
+
+
+def post_ids(kind: str, url: str, start: str, end: str, **options: Any) -> list[int]:
+    """The post ids a ``kind`` ("sync"/"async") client reads from the sandbox at ``url``."""
+    settings: dict[str, Any] = {
+        "base_url": url,
+        "client_id": "demo-client",
+        "client_secret": "demo-secret",
+        "rate_limit": None,
+        **options,
+    }
+    if kind == "sync":
+        with lr.Client(**settings) as client:
+            return [r["postId"] for r in client.posts.performance(start=start, end=end).dicts()]
+
+    async def main() -> list[int]:
+        async with lr.AsyncClient(**settings) as client:
+            rows = client.posts.performance(start=start, end=end).dicts()
+            return [r["postId"] async for r in rows]
+
+    return asyncio.run(main())
 
 
 def ground_truth(app: SandboxApp, start: str, end: str) -> list[int]:
@@ -148,7 +172,34 @@ def test_unsurvivable_faults_end_clearly_with_no_file(
     assert [p.name for p in tmp_path.iterdir()] == ["posts.csv"]
 
 
-def test_cursor_paging_under_faults() -> None:
+@BOTH
+def test_both_clients_under_faults_read_exactly_the_ground_truth(kind: str) -> None:
+    # 5xx, 429 (half with Retry-After) and dropped connections, read by concurrent pages.
+    app = SandboxApp(SandboxConfig(rate_limit=None, token_lifetime=5.0, faults=FAULTS))
+    with serve_in_thread(app) as url:
+        ids = post_ids(kind, url, "2025-01-01", "2025-01-31", concurrency=8, max_retries=8)
+    assert ids == ground_truth(app, "2025-01-01", "2025-01-31")
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("faults", "error", "message"),
+    [
+        (Faults(error_rate=1.0), lr.ServerError, "ANL_00500"),
+        (Faults(drop_rate=1.0), lr.APIConnectionError, "connection failed"),
+    ],
+)
+def test_unsurvivable_faults_raise_after_the_retries(
+    kind: str, faults: Faults, error: type[Exception], message: str
+) -> None:
+    app = SandboxApp(SandboxConfig(rate_limit=None, faults=faults))
+    with serve_in_thread(app) as url, pytest.raises(error, match=message):
+        post_ids(kind, url, "2025-01-01", "2025-01-31", max_retries=2)
+    assert app.report_requests == 3  # the first attempt and two retries, then the error
+
+
+@BOTH
+def test_cursor_paging_under_faults(kind: str) -> None:
     app = SandboxApp(
         SandboxConfig(
             rate_limit=None,
@@ -156,18 +207,6 @@ def test_cursor_paging_under_faults() -> None:
             faults=Faults(error_rate=0.1, drop_rate=0.02, seed=5),
         )
     )
-    with (
-        serve_in_thread(app) as url,
-        lr.Client(
-            base_url=url,
-            client_id="demo-client",
-            client_secret="demo-secret",
-            rate_limit=None,
-            max_retries=6,
-        ) as client,
-    ):
-        rows: list[Any] = [
-            r["postId"]
-            for r in client.posts.performance(start="2025-01-01", end="2025-01-31").dicts()
-        ]
+    with serve_in_thread(app) as url:
+        rows = post_ids(kind, url, "2025-01-01", "2025-01-31", max_retries=6)
     assert rows == ground_truth(app, "2025-01-01", "2025-01-31")

@@ -75,12 +75,25 @@ def test_huge_body_is_refused_without_reading_it_all(kind: str) -> None:
     assert elapsed < 10
 
 
-def test_gzip_body_is_decoded() -> None:
-    with (
-        serve_hostile("gzip") as server,
-        lr.Client(base_url=server.base_url, client_id="c", client_secret="s") as client,
-    ):
-        assert list(client.instances.list()) == ["instance_abc"]
+@KINDS
+def test_gzip_body_is_decoded(kind: str) -> None:
+    with serve_hostile("gzip") as server:
+        options: dict[str, Any] = {
+            "base_url": server.base_url,
+            "client_id": "c",
+            "client_secret": "s",
+        }
+        if kind == "sync":
+            with lr.Client(**options) as client:
+                ids = list(client.instances.list())
+        else:
+
+            async def main() -> list[str]:
+                async with lr.AsyncClient(**options) as client:
+                    return [i async for i in client.instances.list()]
+
+            ids = asyncio.run(main())
+    assert ids == ["instance_abc"]
     assert server.requests[-1].startswith("GET /v2/instances")
 
 
@@ -93,8 +106,9 @@ def test_gzip_bomb_is_refused_by_its_decoded_size(kind: str) -> None:
     assert requests == 1
 
 
-def test_slow_drip_past_the_timeout_is_a_timeout_not_a_hang() -> None:
-    raised, elapsed, requests = run("slow-drip", timeout=1.0, max_retries=1)
+@KINDS
+def test_slow_drip_past_the_timeout_is_a_timeout_not_a_hang(kind: str) -> None:
+    raised, elapsed, requests = run("slow-drip", kind, timeout=1.0, max_retries=1)
     assert isinstance(raised, lr.APITimeoutError)
     assert requests == 2
     assert elapsed < 6

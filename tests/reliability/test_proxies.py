@@ -71,9 +71,11 @@ def test_no_proxy_bypasses_the_proxy(
 
 
 @KINDS
-def test_an_explicit_proxy_carries_every_request(kind: str, sandbox_url: str) -> None:
+@pytest.mark.parametrize("given", ["url", "httpx.Proxy"])
+def test_an_explicit_proxy_carries_every_request(kind: str, given: str, sandbox_url: str) -> None:
     with serve_proxy() as proxy:
-        assert instances(kind, base_url=sandbox_url, proxy=proxy.url, **DEMO)
+        option = proxy.url if given == "url" else httpx.Proxy(proxy.url)
+        assert instances(kind, base_url=sandbox_url, proxy=option, **DEMO)
     assert proxy.paths == ["/oauth/token", "/v2/instances"]
 
 
@@ -168,7 +170,11 @@ def test_a_closed_http_client_is_an_sdk_error() -> None:
         ({"proxy": "http://127.0.0.1:9", "transport": httpx.MockTransport(print)}, "at most one"),
         ({"proxy": "http://127.0.0.1:9", "http_client": httpx.Client()}, "at most one"),
         ({"http_client": httpx.AsyncClient()}, "must be an httpx.Client, got AsyncClient"),
-        ({"proxy": "ftp://127.0.0.1:9"}, "Unknown scheme for proxy URL"),
+        (
+            {"proxy": "ftp://127.0.0.1:9"},
+            r"^proxy: Unknown scheme for proxy URL .*; "
+            r"use http://host:port, https://\.\.\. or socks5://\.\.\.$",
+        ),
     ],
 )
 def test_proxy_options_that_cannot_work_are_refused(options: dict[str, Any], message: str) -> None:
@@ -193,6 +199,7 @@ def test_an_async_client_refuses_a_sync_http_client() -> None:
             "NO_PROXY": "localhost, .internal.example,api.example.com,10.0.0.1,::1,"
             "192.168.0.0/16,http://plain.example",
         },
+        {"HTTP_PROXY": "http://p:3128", "NO_PROXY": "LocalHost,,after-an-empty.example"},
     ],
 )
 def test_environment_proxies_read_as_httpx_reads_them(

@@ -221,3 +221,80 @@ def test_an_empty_compressed_body_is_empty(kind: str) -> None:
     handler = answering(lambda: compressed(b"", "gzip"), seen)
     with pytest.raises(lr.UnexpectedResponseError, match=r"not valid JSON .* 0 bytes"):
         instances(kind, handler, max_retries=0)
+
+
+@KINDS
+def test_only_the_codings_it_decodes_are_asked_for_whatever_the_callers_client_asks(
+    kind: str,
+) -> None:
+    seen: list[httpx.Request] = []
+    handler = answering(lambda: compressed(gzip.compress(RAW), "gzip"), seen)
+    options: dict[str, Any] = {
+        "transport": httpx.MockTransport(handler),
+        "headers": {"Accept-Encoding": "br, zstd"},  # codings the SDK does not decode
+    }
+    settings: dict[str, Any] = {"client_id": "demo", "client_secret": SECRET, "base_url": BASE}
+    if kind == "sync":
+        with httpx.Client(**options) as http, lr.Client(http_client=http, **settings) as client:
+            assert list(client.instances.list()) == ["a", "b"]
+    else:
+
+        async def main() -> None:
+            async with (
+                httpx.AsyncClient(**options) as http,
+                lr.AsyncClient(http_client=http, **settings) as client,
+            ):
+                assert [i async for i in client.instances.list()] == ["a", "b"]
+
+        asyncio.run(main())
+    assert [r.headers["accept-encoding"] for r in seen] == ["gzip, deflate"] * 2
+
+
+@KINDS
+def test_a_gzip_body_with_a_bad_header_is_corrupt_not_read_as_deflate(kind: str) -> None:
+    # Only deflate falls back to the raw format (no zlib header); gzip has one header.
+    seen: list[httpx.Request] = []
+    handler = answering(lambda: compressed(b"\x00\x00" + gzip.compress(RAW)[2:], "gzip"), seen)
+    with pytest.raises(lr.UnexpectedResponseError, match=r"gzip response body is corrupt.*header"):
+        instances(kind, handler, max_retries=0)
+
+
+@KINDS
+def test_a_streamed_body_without_content_encoding_is_read_as_it_is(kind: str) -> None:
+    seen: list[httpx.Request] = []
+    plain = httpx.Response(200, headers={"content-type": "application/json"}, stream=Chunks(RAW))
+    assert instances(kind, answering(lambda: plain, seen)) == ["a", "b"]
+
+
+@KINDS
+def test_every_unrequested_coding_is_named_on_the_error_with_its_response(kind: str) -> None:
+    seen: list[httpx.Request] = []
+    handler = answering(lambda: compressed(RAW, "br, gzip, zstd"), seen)
+    with pytest.raises(
+        lr.UnexpectedResponseError, match=r"compressed with br, zstd, which"
+    ) as info:
+        instances(kind, handler)
+    assert info.value.response is not None
+    assert info.value.response.headers["content-encoding"] == "br, gzip, zstd"
+
+
+@KINDS
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"\xff" * 40, "body is corrupt"),  # neither zlib-wrapped nor raw deflate
+        # A good zlib start, then garbage: not retried as raw deflate midway.
+        (deflate(RAW, zlib.MAX_WBITS)[:12] + b"\xff" * 40, "body ends before its end marker"),
+        # Bytes changed inside a zlib stream: its checksum says so, once it has started.
+        (
+            deflate(RAW, zlib.MAX_WBITS)[:7] + b"\xff" * 8 + deflate(RAW, zlib.MAX_WBITS)[15:],
+            "body is corrupt: .*incorrect data check",
+        ),
+    ],
+    ids=["garbage", "garbage-after-a-good-start", "changed-bytes"],
+)
+def test_a_deflate_body_that_does_not_decode_is_named(kind: str, body: bytes, message: str) -> None:
+    seen: list[httpx.Request] = []
+    handler = answering(lambda: compressed(body, "deflate"), seen)
+    with pytest.raises(lr.UnexpectedResponseError, match=f"^the deflate response {message}"):
+        instances(kind, handler, max_retries=0)

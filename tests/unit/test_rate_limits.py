@@ -261,3 +261,86 @@ def test_rate_limit_is_a_ceiling_the_server_cannot_raise(
     assert heard == [(60.0, "rate limit")] * 3
     stamps = [when for when, _ in server.log]
     assert all(stamps[i + 10] - stamps[i] >= 60.0 for i in range(len(stamps) - 10))
+
+
+class ProbeServer:
+    """Advertises 3 requests per 10 s and never refuses one; ``faults`` answer given GETs."""
+
+    def __init__(self, clock: Clock, faults: dict[int, Callable[[], httpx.Response]]) -> None:
+        self.clock, self.faults = clock, faults
+        self.gets: list[float] = []  # when each GET arrived (monotonic)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token":
+            response = httpx.Response(200, json={"jwt": jwt()})
+        else:
+            self.gets.append(self.clock.now)
+            fault = self.faults.get(len(self.gets))
+            response = fault() if fault else httpx.Response(200, json=OK)
+        response.headers.update({"X-Ratelimit-Limit": "3", "X-Ratelimit-Window": "10"})
+        return response
+
+
+def dropped() -> httpx.Response:
+    raise httpx.RemoteProtocolError("peer closed the connection")
+
+
+def brotli() -> httpx.Response:
+    body = httpx.ByteStream(b"\x0b\x00\x80")  # streamed, as from a server: read by the transport
+    return httpx.Response(200, headers={"Content-Encoding": "br"}, stream=body)
+
+
+@KINDS
+@pytest.mark.parametrize(
+    ("faults", "failed"),
+    [
+        ({}, 0),  # the probe (the 3rd GET) answered: the next probe may go at once
+        ({3: dropped}, 0),  # the probe's connection dropped: its retry probes at once
+        ({3: brotli}, 1),  # the probe's answer refused: the next call probes at once
+    ],
+)
+def test_a_probe_without_an_answer_holds_nobody_back(
+    kind: str,
+    clock: Clock,
+    faults: dict[int, Callable[[], httpx.Response]],
+    failed: int,
+) -> None:
+    # The budget is spent by the token and two GETs; every later request is one probe,
+    # sent as soon as the previous probe ended (however it ended), never a window later.
+    server = ProbeServer(clock, faults)
+    options: dict[str, Any] = {
+        "client_id": "demo",
+        "client_secret": "secret",
+        "base_url": BASE,
+        "rate_limit": 120,
+        "transport": httpx.MockTransport(server),  # bodies stream, as from a server
+    }
+    started = clock.now
+    errors: list[Exception] = []
+
+    async def each_async(client: lr.AsyncClient) -> None:
+        try:
+            assert [i async for i in client.instances.list()] == ["a"]
+        except lr.UnexpectedResponseError as error:
+            errors.append(error)
+
+    if kind == "sync":
+        with lr.Client(**options) as client:
+            client._budget._clock, client._budget._wall = clock, clock.wall
+            for _ in range(4):
+                try:
+                    assert list(client.instances.list()) == ["a"]
+                except lr.UnexpectedResponseError as error:
+                    errors.append(error)
+    else:
+
+        async def main() -> None:
+            async with lr.AsyncClient(**options) as client:
+                client._budget._clock, client._budget._wall = clock, clock.wall
+                for _ in range(4):
+                    await each_async(client)
+
+        asyncio.run(main())
+    assert len(errors) == failed
+    assert len(server.gets) == 4 + (1 if faults and not failed else 0)
+    assert clock.now - started < 1.0  # a backoff at most, not the 10 s window

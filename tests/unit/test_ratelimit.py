@@ -6,12 +6,16 @@ tests drive it with fake ones: no sleeping, no timing.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 
 import pytest
 
+from later_reporting import _retry, _waits
 from later_reporting._ratelimit import (
     ALIGN_MARGIN,
+    MAX_LIMIT,
     MAX_WINDOW,
     POLL,
     PROBE,
@@ -135,6 +139,7 @@ def test_a_retry_after_beyond_the_window_is_not_a_rollover() -> None:
         (1004.3, 10.0, True, 1004.3),  # none there: a server not aligned to the clock
         (1010.3, 10.0, False, 1010.3),  # a fractional Retry-After is exact already
         (1060.0, 60.0, True, 1060.0),  # exactly on the boundary
+        (1011.0, 10.0, True, 1011.0),  # a boundary a whole second before: not in that second
     ],
 )
 def test_clock_alignment_only_within_the_rounded_second(
@@ -156,10 +161,14 @@ def test_a_429_inside_a_learned_window_relearns_without_clock_alignment() -> Non
 @pytest.mark.parametrize(
     "window", ["1e9", "inf", "-inf", "nan", "60000", "0", "-5", "soon", "", str(MAX_WINDOW + 1)]
 )
-def test_implausible_server_windows_are_ignored(window: str) -> None:
+def test_implausible_server_windows_are_ignored(
+    window: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="later_reporting")
     b = RateBudget(limit=120, window=60.0)
     b.observe("5", window)
     assert (b.limit, b.window) == (5, 60.0)
+    assert caplog.messages == [f"ignoring rate-limit headers limit='5' window={window!r}"]
     for _ in range(5):
         b.reserve()
     wait, _ = b.reserve()
@@ -167,13 +176,39 @@ def test_implausible_server_windows_are_ignored(window: str) -> None:
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "1.5", "many", "", "1e3", "10000000000"])
-def test_implausible_server_limits_are_ignored(limit: str) -> None:
+def test_implausible_server_limits_are_ignored(
+    limit: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="later_reporting")
     b = RateBudget(limit=120, window=60.0)
     b.observe(limit, "10")
     assert (b.limit, b.window) == (120, 60.0)
+    assert caplog.messages == [f"ignoring rate-limit headers limit={limit!r} window='10'"]
 
 
-def test_server_numbers_in_range_are_adopted_below_the_ceiling() -> None:
+@pytest.mark.parametrize("limit", [1, MAX_LIMIT])
+def test_server_limits_at_the_bounds_are_adopted(limit: int) -> None:
+    b = RateBudget(limit=MAX_LIMIT, window=60.0)
+    b.observe(str(limit), "120")  # a longer window than the configured one: the server's
+    assert (b.limit, b.window) == (limit, 120.0)
+
+
+def test_an_unanswered_probe_holds_the_others_back_for_ten_seconds_at_most() -> None:
+    # PROBE_PATIENCE: a probe whose answer never comes stops holding the budget after 10 s.
+    clock = Clock()
+    b = budget(clock, limit=3, window=60.0)
+    spend(b, 3)
+    assert b.reserve() == (0.0, PROBE)
+    clock.advance(9.5)
+    assert b.reserve() == (POLL, RATE_LIMIT)
+    clock.advance(0.5)  # exactly 10 s
+    assert b.reserve() == (0.0, PROBE)  # another probe goes
+
+
+def test_server_numbers_in_range_are_adopted_below_the_ceiling(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="later_reporting")
     b = RateBudget(limit=120, window=60.0)
     b.observe("30", str(MAX_WINDOW))
     assert (b.limit, b.window) == (30, MAX_WINDOW)
@@ -181,6 +216,9 @@ def test_server_numbers_in_range_are_adopted_below_the_ceiling() -> None:
     assert (b.limit, b.window) == (120, 60.0)
     b.observe("3", "10")  # lower than the ceiling: the server's own numbers
     assert (b.limit, b.window) == (3, 10.0)
+    b.observe("3", None)  # no window header: the limit alone, over the current window
+    assert (b.limit, b.window) == (3, 10.0)
+    assert caplog.messages == []  # nothing was ignored
 
 
 @pytest.mark.parametrize(
@@ -194,6 +232,9 @@ def test_server_numbers_in_range_are_adopted_below_the_ceiling() -> None:
         ((30, 10.0), (120, 60.0), (20, 10.0)),  # shorter, 180/min: 120 shared by 6 windows
         ((100, 1.0), (10, 60.0), (10, 60.0)),  # 10 cannot be shared by 60 windows
         ((1_000_000, 0.5), (120, 60.0), (120, 60.0)),  # a tie in rate: the ceiling's own
+        ((30, 10.0), (100, 60.0), (16, 10.0)),  # 100 shared by 6 windows: 16 each, whole
+        ((5, 10.0), (6, 60.0), (1, 10.0)),  # one a window (6 a minute) beats 5 a minute
+        ((10, 40.0), (12, 60.0), (10, 60.0)),  # 6 per 40 s is less than 10 a minute
     ],
 )
 def test_capped_never_exceeds_the_ceiling_nor_the_server(
@@ -219,3 +260,103 @@ def test_a_budget_turned_off_never_waits_nor_learns() -> None:
     assert off.limit is None
     assert off.answered(429, 30.0) is False
     assert off.reserve() == (0.0, "")
+
+
+def test_a_second_429_within_a_second_of_the_first_rollover_is_the_same_one() -> None:
+    clock = Clock()
+    b = budget(clock, limit=100)
+    assert b.answered(429, 4.0) is True  # the window rolls over at 104
+    clock.advance(1.0)
+    assert b.answered(429, 4.0) is True  # says 105: a second off, the same rollover
+    assert b.reserve() == (3.0, RETRY_AFTER)
+    assert b.answered(429, 4.5) is True  # says 105.5: a later rollover, waited for
+    assert b.reserve() == (4.5, RETRY_AFTER)
+    clock.advance(4.5)  # the hold has just ended: a 429 now is news, however short
+    assert b.answered(429, 1.0) is True
+    assert b.reserve() == (1.0, RETRY_AFTER)
+
+
+def test_one_rollover_is_announced_once_however_many_tasks_wait_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock()
+    b = budget(clock, limit=100)
+    assert b.answered(429, 5.0) is True  # every request now waits until 105
+    heard: list[tuple[float, str]] = []
+
+    async def async_pause(seconds: float) -> None:
+        until = clock.monotonic + seconds
+        await asyncio.sleep(0)  # the other tasks ask the budget meanwhile
+        clock.monotonic = max(clock.monotonic, until)
+
+    async def main() -> list[bool]:
+        return list(await asyncio.gather(*(b.acquire_async() for _ in range(3))))
+
+    monkeypatch.setattr(_retry, "async_pause", async_pause)
+    _retry.set_backoff(True)
+    try:
+        with _waits.listening(lambda seconds, reason: heard.append((seconds, reason))):
+            probes = asyncio.run(main())
+    finally:
+        _retry.set_backoff(False)
+    assert probes == [False] * 3
+    assert clock.monotonic == pytest.approx(105.0)  # one pause, shared
+    assert heard == [(5.0, RETRY_AFTER)]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_with_waits_off_every_request_is_counted_and_none_is_a_probe(kind: str) -> None:
+    # Waits are off in this suite (``no_backoff``): requests never wait, but each one still
+    # takes its slot, and none is left holding the others back as an unanswered probe.
+    clock = Clock()
+    b = budget(clock)  # 3 per 10 s, advertised
+
+    def take() -> bool:
+        return b.acquire() if kind == "sync" else asyncio.run(b.acquire_async())
+
+    assert [take() for _ in range(5)] == [False] * 5
+    assert b.reserve() == (0.0, PROBE)  # spent by all five; a probe may go at once
+    clock.advance(10.0)
+    spend(b, 3)  # the window has rolled past all six
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_wait_under_a_second_is_still_waited(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    b = budget(clock, limit=1, window=0.5, advertised=False)
+
+    async def async_pause(seconds: float) -> None:
+        clock.advance(seconds)
+
+    monkeypatch.setattr(_retry, "pause", clock.advance)
+    monkeypatch.setattr(_retry, "async_pause", async_pause)
+    _retry.set_backoff(True)
+    try:
+        for _ in range(3):
+            assert (b.acquire() if kind == "sync" else asyncio.run(b.acquire_async())) is False
+    finally:
+        _retry.set_backoff(False)
+    assert clock.monotonic == pytest.approx(101.0)  # two waits of half a second
+
+
+def test_a_sliding_window_frees_its_oldest_slot_first() -> None:
+    clock = Clock()
+    b = budget(clock, limit=2, advertised=False)
+    spend(b, 1)
+    clock.advance(3.0)
+    spend(b, 1)
+    assert b.reserve() == (7.0, RATE_LIMIT)  # the first request leaves the window at 110
+    clock.advance(7.0)
+    spend(b, 1)
+    assert b.reserve() == (pytest.approx(3.0), RATE_LIMIT)  # then the second, at 113
+
+
+def test_a_learned_window_spent_midway_waits_for_its_own_end() -> None:
+    clock = Clock(wall=1_000.5)
+    b = budget(clock)  # 3 per 10 s
+    assert b.answered(429, 0.5) is True  # a fractional Retry-After: exact, the window at 100.5
+    clock.advance(0.5 + 2.5)  # 2.5 s into the server's window
+    spend(b, 3)
+    assert b.reserve() == (pytest.approx(7.5), RATE_LIMIT)
+    clock.advance(7.5)
+    spend(b, 3)  # the next window: the whole limit again
