@@ -69,13 +69,38 @@ def pages_of(
     }
 
 
-def test_rows_in_order_although_pages_finish_out_of_order() -> None:
+def walked(kind: str, router: respx.Router, call: Any, **client_kwargs: Any) -> tuple[Any, Any]:
+    """``call(client)``'s paginator and ``read(paginator)``'s result on a ``kind`` client:
+    ``call`` returns ``(paginator, read)``, ``read`` an awaitable on the async client."""
+    if kind == "sync":
+        with sync_client(router, **client_kwargs) as client:
+            paginator, read = call(client)
+            return paginator, read(paginator)
+
+    async def run() -> tuple[Any, Any]:
+        async with async_client(router, **client_kwargs) as client:
+            paginator, read = call(client)
+            return paginator, await read(paginator)
+
+    return asyncio.run(run())
+
+
+async def async_ids(paginator: Any) -> list[int]:
+    return [row.post_id async for row in paginator]
+
+
+@BOTH
+def test_rows_in_order_although_pages_finish_out_of_order(kind: str) -> None:
     router, seen = posts_router(pages_of(750), delay={2: 0.15, 3: 0.05})
-    with sync_client(router, concurrency=4) as client:
+
+    def call(client: Any) -> tuple[Any, Any]:
         paginator = client.posts.performance(
             start="2025-01-01", end="2025-01-31", instance_ids=["instance_abc"], campaign_ids=[7]
         )
-        ids = [row.post_id for row in paginator]
+        read = (lambda p: [row.post_id for row in p]) if kind == "sync" else async_ids
+        return paginator, read
+
+    paginator, ids = walked(kind, router, call, concurrency=4)
     assert ids == list(range(750))
     assert paginator.total_items == 750 and paginator.total_pages == 8
     # Filters kept on every page:
@@ -102,36 +127,74 @@ def test_an_empty_page_while_the_result_shrinks_is_drift_and_does_not_stop_the_w
         drain(kind, router, posts, how="dicts")
 
 
-def test_max_items_stops_and_fetches_only_needed_pages() -> None:
+@BOTH
+@pytest.mark.parametrize(("max_items", "requests"), [(150, 2), (1, 1)])
+def test_max_items_stops_and_fetches_only_needed_pages(
+    kind: str, max_items: int, requests: int
+) -> None:
     router, seen = posts_router(pages_of(1000))
-    with sync_client(router) as client:
-        rows = list(client.posts.performance(start="2025-01-01", end="2025-01-31", max_items=150))
-    assert len(rows) == 150
-    assert len(seen) == 2
+    rows = drain(kind, router, partial(posts, max_items=max_items))
+    assert [row.post_id for row in rows] == list(range(max_items))
+    assert len(seen) == requests
 
 
-def test_pages_and_first_page() -> None:
-    router, _ = posts_router(pages_of(250))
-    with sync_client(router) as client:
-        paginator = client.posts.performance(start="2025-01-01", end="2025-01-31")
+def numbers_asked(seen: list[httpx.Request]) -> list[int]:
+    return [int(r.url.params.get("pageNumber", "1")) for r in seen]
+
+
+@BOTH
+def test_first_page_fetches_page_1_alone_and_keeps_it(kind: str) -> None:
+    router, seen = posts_router(pages_of(250))
+
+    def sync_read(paginator: Any) -> tuple[Any, ...]:
+        totals = (paginator.total_items, paginator.total_pages)
         first = paginator.first_page()
-        assert first.total_items == 250 and len(first.items) == 100
-        numbers = [(p.number, len(p.items)) for p in paginator.pages()]
-    assert numbers == [(1, 100), (2, 100), (3, 50)]
+        again = paginator.first_page()
+        return (*totals, first, again, numbers_asked(seen), paginator.to_list())
+
+    async def async_read(paginator: Any) -> tuple[Any, ...]:
+        totals = (paginator.total_items, paginator.total_pages)
+        first = await paginator.first_page()
+        again = await paginator.first_page()
+        return (*totals, first, again, numbers_asked(seen), await paginator.to_list())
+
+    def call(client: Any) -> tuple[Any, Any]:
+        return posts(client), sync_read if kind == "sync" else async_read
+
+    paginator, (items, pages, first, again, asked, rows) = walked(kind, router, call)
+    # Nothing is known before page 1 is fetched; first_page() fetches page 1 only, once.
+    assert (items, pages) == (None, None)
+    assert asked == [1]
+    assert again is first
+    assert first.number == 1 and first.total_items == 250 and first.total_pages == 3
+    assert [row.post_id for row in first.items] == list(range(100))
+    assert (paginator.total_items, paginator.total_pages) == (250, 3)
+    # to_list() walks every row again from page 1.
+    assert [row.post_id for row in rows] == list(range(250))
+    assert numbers_asked(seen)[1] == 1 and sorted(numbers_asked(seen)[2:]) == [2, 3]
 
 
-def test_drift_raises_or_warns() -> None:
+@BOTH
+def test_pages_come_in_order_with_their_totals(kind: str) -> None:
+    router, _ = posts_router(pages_of(250))
+    pages = drain(kind, router, posts, how="pages")
+    assert [(p.number, len(p.items), p.total_items, p.total_pages) for p in pages] == [
+        (1, 100, 250, 3),
+        (2, 100, 250, 3),
+        (3, 50, 250, 3),
+    ]
+
+
+@BOTH
+def test_drift_raises_or_warns(kind: str) -> None:
     pages = pages_of(300)
     pages[3] = page([post_row(999)], 3, 3, 301)
     router, _ = posts_router(pages)
-    with sync_client(router) as client, pytest.raises(lr.DriftError, match="totalItems"):
-        list(client.posts.performance(start="2025-01-01", end="2025-01-31"))
+    with pytest.raises(lr.DriftError, match="totalItems was 300 on page 1 and 301 on page 3"):
+        drain(kind, router, posts)
     router, _ = posts_router(pages)
-    with (
-        sync_client(router, on_drift="warn") as client,
-        pytest.warns(RuntimeWarning, match="totalItems"),
-    ):
-        assert len(list(client.posts.performance(start="2025-01-01", end="2025-01-31"))) == 201
+    with pytest.warns(RuntimeWarning, match="totalItems"):
+        assert len(drain(kind, router, posts, on_drift="warn")) == 201
 
 
 @BOTH
@@ -159,7 +222,8 @@ def test_the_drift_warning_names_the_callers_line(kind: str) -> None:
     assert [w.filename for w in caught] == [__file__]
 
 
-def test_cursor_paging_is_followed_with_the_same_filters() -> None:
+@BOTH
+def test_cursor_paging_is_followed_with_the_same_filters(kind: str) -> None:
     router = respx.Router(base_url=BASE)
     token_route(router, jwt())
     seen: list[httpx.Request] = []
@@ -172,28 +236,26 @@ def test_cursor_paging_is_followed_with_the_same_filters() -> None:
         return httpx.Response(200, json={"data": [post_row(index)], "nextCursor": nxt})
 
     router.get("/v2/posts/performance").mock(side_effect=reply)
-    with sync_client(router) as client:
-        rows = list(
-            client.posts.performance(
-                start="2025-01-01", end="2025-01-31", platforms=["tiktok"], page_size=1
-            )
-        )
+    rows = drain(kind, router, partial(posts, platforms=["tiktok"], page_size=1))
     assert [r.post_id for r in rows] == [0, 1, 2]
     assert [r.url.params.get("nextCursor") for r in seen] == [None, "c1", "c2"]
     assert all(r.url.params.get_list("platform") == ["tiktok"] for r in seen)
     assert seen[1].url.params["limit"] == "1" and "pageNumber" not in seen[1].url.params
 
 
-def test_past_the_page_cap_posts_by_post_date_are_split_and_merged_in_order() -> None:
+def days_server(days: list[dt.date]) -> tuple[respx.Router, list[httpx.Request]]:
+    """Posts by post date (newest first unless ``sortDirection=ASC``), one a page (page
+    size 1): one post for each entry of ``days``."""
     router = respx.Router(base_url=BASE)
     token_route(router, jwt())
-    # One post per day over 2024-2025 at page size 1: 731 pages, past the 500-page cap.
-    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(731)]
+    seen: list[httpx.Request] = []
 
     def reply(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
         start = dt.date.fromisoformat(request.url.params["startDate"])
         end = dt.date.fromisoformat(request.url.params["endDate"])
-        inside = sorted((d for d in days if start <= d <= end), reverse=True)
+        newest_first = request.url.params.get("sortDirection", "DESC") == "DESC"
+        inside = sorted((d for d in days if start <= d <= end), reverse=newest_first)
         number = int(request.url.params["pageNumber"])
         chunk = inside[number - 1 : number]
         return page(
@@ -205,15 +267,58 @@ def test_past_the_page_cap_posts_by_post_date_are_split_and_merged_in_order() ->
         )
 
     router.get("/v2/posts/performance").mock(side_effect=reply)
-    with sync_client(router, concurrency=8) as client:
-        rows = list(
-            client.posts.performance(start="2024-01-01", end="2025-12-31", page_size=1).dicts()
-        )
+    return router, seen
+
+
+def ranges_asked(seen: list[httpx.Request]) -> list[tuple[str, str]]:
+    """The date range of each page 1 asked for, in order."""
+    return [
+        (r.url.params["startDate"], r.url.params["endDate"])
+        for r in seen
+        if r.url.params["pageNumber"] == "1"
+    ]
+
+
+def posts_between(start: str, end: str, client: Any, **kwargs: Any) -> Any:
+    return client.posts.performance(start=start, end=end, **kwargs)
+
+
+@BOTH
+@pytest.mark.parametrize("direction", ["DESC", "ASC"])
+def test_past_the_page_cap_posts_by_post_date_are_split_and_merged_in_order(
+    kind: str, direction: str
+) -> None:
+    # One post per day over 2024-2025 at page size 1: 731 pages, past the 500-page cap.
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(731)]
+    router, seen = days_server(days)
+    call = partial(posts_between, "2024-01-01", "2025-12-31", page_size=1, sort_direction=direction)
+    rows = drain(kind, router, call, how="dicts", concurrency=8)
     ids = [r["postId"] for r in rows]
     assert len(ids) == 731 == len(set(ids))
-    assert ids == sorted(ids, reverse=True)
+    assert ids == sorted(ids, reverse=direction == "DESC")
+    # The whole range, then its halves, each under the cap: nothing else is asked for.
+    assert ranges_asked(seen) == [
+        ("2024-01-01", "2025-12-31"),
+        ("2024-01-01", "2024-12-31"),
+        ("2025-01-01", "2025-12-31"),
+    ]
+    assert len(seen) == 1 + 731
 
 
+@BOTH
+def test_one_day_still_past_the_page_cap_cannot_be_split_further(kind: str) -> None:
+    # 501 posts on 2025-03-01 and one the day after: split into days, the first is still
+    # past the cap and cannot be split further.
+    days = [dt.date(2025, 3, 1)] * 501 + [dt.date(2025, 3, 2)]
+    router, seen = days_server(days)
+    call = partial(posts_between, "2025-03-01", "2025-03-02", page_size=1)
+    with pytest.raises(lr.QueryTooLargeError, match=r"501 rows \(501 pages\), past the server's"):
+        drain(kind, router, call, how="dicts")
+    assert ranges_asked(seen) == [("2025-03-01", "2025-03-02"), ("2025-03-01", "2025-03-01")]
+    assert len(seen) == 2
+
+
+@BOTH
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -221,18 +326,51 @@ def test_past_the_page_cap_posts_by_post_date_are_split_and_merged_in_order() ->
         {"date_basis": "performance_date"},
     ],
 )
-def test_past_the_page_cap_unsplittable_queries_say_what_to_narrow(kwargs: dict[str, str]) -> None:
-    router, _ = posts_router({1: page([post_row(1)], 1, 600, 60_000)})
-    with sync_client(router) as client, pytest.raises(lr.QueryTooLargeError, match="narrow"):
-        list(client.posts.performance(start="2024-01-01", end="2025-12-31", **kwargs))
+def test_past_the_page_cap_unsplittable_queries_say_what_to_narrow(
+    kind: str, kwargs: dict[str, str]
+) -> None:
+    router, seen = posts_router({1: page([post_row(1)], 1, 600, 60_000)})
+    call = partial(posts_between, "2024-01-01", "2025-12-31", **kwargs)
+    with pytest.raises(lr.QueryTooLargeError, match=r"60000 rows \(600 pages\).* narrow the date"):
+        drain(kind, router, call)
+    assert len(seen) == 1  # refused on page 1, before any page of a split is fetched
 
 
-def test_other_reports_past_the_cap_raise() -> None:
+@BOTH
+def test_other_reports_past_the_cap_raise(kind: str) -> None:
     router = respx.Router(base_url=BASE)
     token_route(router, jwt())
-    router.get("/v2/creators/performance").mock(return_value=page([], 1, 501, 50_100))
-    with sync_client(router) as client, pytest.raises(lr.QueryTooLargeError):
-        list(client.creators.performance(start="2025-01-01", end="2025-01-31"))
+    route = router.get("/v2/creators/performance").mock(return_value=page([], 1, 501, 50_100))
+    with pytest.raises(
+        lr.QueryTooLargeError, match=r"creators\.performance results cannot be split by date"
+    ):
+        drain(kind, router, lambda c: c.creators.performance(start="2025-01-01", end="2025-01-31"))
+    assert route.call_count == 1
+
+
+def numbered_ids(request: httpx.Request, total_pages: int) -> httpx.Response:
+    number = int(request.url.params.get("pageNumber", "1"))
+    return page({"instanceIds": [f"i{number}"]}, number, total_pages, total_pages, 1)  # type: ignore[arg-type]
+
+
+def ids_router(total_pages: int) -> tuple[respx.Router, respx.Route]:
+    router = respx.Router(base_url=BASE)
+    token_route(router, jwt())
+    route = router.get("/v2/instances").mock(side_effect=lambda r: numbered_ids(r, total_pages))
+    return router, route
+
+
+@BOTH
+def test_exactly_500_pages_are_read_whole(kind: str) -> None:
+    router, route = ids_router(500)
+    rows = drain(kind, router, lambda c: c.instances.list(page_size=1))
+    assert rows == [f"i{n}" for n in range(1, 501)]
+    assert route.call_count == 500
+    # One page more is past the cap: refused on page 1.
+    router, route = ids_router(501)
+    with pytest.raises(lr.QueryTooLargeError, match="501 pages"):
+        drain(kind, router, lambda c: c.instances.list(page_size=1))
+    assert route.call_count == 1
 
 
 async def test_async_paginator_in_order_with_concurrency() -> None:
