@@ -133,6 +133,9 @@ def test_iter_arrow_gives_one_batch_per_page_and_stops_at_max_items(
     assert [b.num_rows for b in batches] == [10, 10, 5]
     assert all(isinstance(b, pa.RecordBatch) for b in batches)
     assert len({b.schema for b in batches}) == 1
+    # The rows are the first 25 of the whole table, every value kept.
+    whole = run(kind, sandbox_url, posts, "to_arrow")
+    assert pa.Table.from_batches(batches).equals(whole.slice(0, 25))
 
 
 @BOTH
@@ -146,6 +149,10 @@ def test_to_pandas_keeps_the_types(kind: str, sandbox_url: str) -> None:
     assert str(frame["engagement_rate"].dtype) == "float64"
     assert str(frame["post_date"].dtype) == "datetime64[ms, UTC]"
     assert "engagements" not in frame.columns
+    # The values are the Arrow table's, row for row.
+    table = run(kind, sandbox_url, lambda c: posts(c, max_items=30), "to_arrow")
+    for name in ("post_id", "impressions", "engagement_rate", "creator_profile_full_name"):
+        assert frame[name].tolist() == table.column(name).to_pylist(), name
 
 
 @BOTH
@@ -158,6 +165,9 @@ def test_to_polars_keeps_the_types(kind: str, sandbox_url: str) -> None:
     assert frame.schema["likes"] == pl.Int64
     assert frame.schema["engagement_rate"] == pl.Float64
     assert frame.schema["post_date"] == pl.Datetime("ms", "UTC")
+    # The values are the Arrow table's, row for row.
+    table = run(kind, sandbox_url, lambda c: posts(c, max_items=30), "to_arrow")
+    assert frame.to_arrow().to_pylist() == table.to_pylist()
 
 
 @BOTH

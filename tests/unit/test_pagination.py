@@ -139,7 +139,7 @@ def test_max_items_stops_and_fetches_only_needed_pages(
 
 
 def numbers_asked(seen: list[httpx.Request]) -> list[int]:
-    return [int(r.url.params.get("pageNumber", "1")) for r in seen]
+    return [int(r.url.params["pageNumber"]) for r in seen]
 
 
 @BOTH
@@ -175,6 +175,24 @@ def test_first_page_fetches_page_1_alone_and_keeps_it(kind: str) -> None:
 
 
 @BOTH
+def test_first_page_of_a_cursor_paging_server(kind: str) -> None:
+    router, asked = cursor_router({None: (0, "c1"), "c1": (10, None)})
+
+    async def async_first(paginator: Any) -> Any:
+        return await paginator.first_page()
+
+    def call(client: Any) -> tuple[Any, Any]:
+        return posts(client), (lambda p: p.first_page()) if kind == "sync" else async_first
+
+    paginator, first = walked(kind, router, call)
+    assert asked == [None]  # page 1 only
+    assert first.number == 1 and first.next_cursor == "c1"
+    assert first.total_items is None and first.total_pages is None
+    assert [row.post_id for row in first.items] == list(range(10))
+    assert paginator.total_items is None
+
+
+@BOTH
 def test_pages_come_in_order_with_their_totals(kind: str) -> None:
     router, _ = posts_router(pages_of(250))
     pages = drain(kind, router, posts, how="pages")
@@ -183,6 +201,8 @@ def test_pages_come_in_order_with_their_totals(kind: str) -> None:
         (2, 100, 250, 3),
         (3, 50, 250, 3),
     ]
+    # Typed rows, as iterating the paginator gives them.
+    assert [row.post_id for p in pages for row in p.items] == list(range(250))
 
 
 @BOTH
@@ -284,18 +304,25 @@ def posts_between(start: str, end: str, client: Any, **kwargs: Any) -> Any:
 
 
 @BOTH
-@pytest.mark.parametrize("direction", ["DESC", "ASC"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},  # by post date, newest first: the server's default
+        {"date_basis": "post_date", "sort_property": "postDate", "sort_direction": "ASC"},
+    ],
+    ids=["default", "postDate-ASC"],
+)
 def test_past_the_page_cap_posts_by_post_date_are_split_and_merged_in_order(
-    kind: str, direction: str
+    kind: str, kwargs: dict[str, str]
 ) -> None:
     # One post per day over 2024-2025 at page size 1: 731 pages, past the 500-page cap.
     days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(731)]
     router, seen = days_server(days)
-    call = partial(posts_between, "2024-01-01", "2025-12-31", page_size=1, sort_direction=direction)
+    call = partial(posts_between, "2024-01-01", "2025-12-31", page_size=1, **kwargs)
     rows = drain(kind, router, call, how="dicts", concurrency=8)
     ids = [r["postId"] for r in rows]
     assert len(ids) == 731 == len(set(ids))
-    assert ids == sorted(ids, reverse=direction == "DESC")
+    assert ids == sorted(ids, reverse=kwargs.get("sort_direction") != "ASC")
     # The whole range, then its halves, each under the cap: nothing else is asked for.
     assert ranges_asked(seen) == [
         ("2024-01-01", "2025-12-31"),
@@ -324,6 +351,7 @@ def test_one_day_still_past_the_page_cap_cannot_be_split_further(kind: str) -> N
     [
         {"sort_property": "impressions"},
         {"date_basis": "performance_date"},
+        {"date_basis": "performance_date", "sort_property": "postDate"},
     ],
 )
 def test_past_the_page_cap_unsplittable_queries_say_what_to_narrow(
@@ -331,8 +359,14 @@ def test_past_the_page_cap_unsplittable_queries_say_what_to_narrow(
 ) -> None:
     router, seen = posts_router({1: page([post_row(1)], 1, 600, 60_000)})
     call = partial(posts_between, "2024-01-01", "2025-12-31", **kwargs)
-    with pytest.raises(lr.QueryTooLargeError, match=r"60000 rows \(600 pages\).* narrow the date"):
+    with pytest.raises(
+        lr.QueryTooLargeError,
+        match=r"^query: the result has 60000 rows \(600 pages\), past the server's 500-page cap, "
+        r"and splitting by date keeps the order only for posts by post date, sorted by postDate; "
+        r"narrow the date range or the filters \(instances, campaigns, platforms\)$",
+    ) as raised:
         drain(kind, router, call)
+    assert raised.value.parameter == "query"
     assert len(seen) == 1  # refused on page 1, before any page of a split is fetched
 
 
@@ -421,9 +455,14 @@ def test_a_repeating_cursor_is_an_error_not_an_endless_stream(
     kind: str, chain: dict[str | None, tuple[int, str | None]], asked: list[str | None]
 ) -> None:
     router, seen = cursor_router(chain)
-    with pytest.raises(lr.IncompleteResultError, match=r"nextCursor repeats \(.c1."):
+    with pytest.raises(lr.IncompleteResultError, match=r"nextCursor repeats \(.c1.") as raised:
         drain(kind, router, posts)
     assert seen == asked
+    assert str(raised.value).startswith("posts.performance: the server's nextCursor repeats")
+    assert str(raised.value).endswith(
+        "so the walk would never end; the result is incomplete (rows missing or repeated). "
+        "Re-run the query; if this persists, the server's paging is broken."
+    )
 
 
 @BOTH
