@@ -466,6 +466,24 @@ def test_a_repeating_cursor_is_an_error_not_an_endless_stream(
 
 
 @BOTH
+def test_a_repeating_cursor_is_named_by_its_first_40_characters(kind: str) -> None:
+    long = "c" * 40 + "-and-more"
+    router, seen = cursor_router({None: (0, long), long: (10, long)})
+    with pytest.raises(lr.IncompleteResultError, match=r"nextCursor repeats \('c{40}' was already"):
+        drain(kind, router, posts)
+    assert seen == [None, long]
+
+
+@BOTH
+def test_dicts_are_the_json_the_server_sent(kind: str) -> None:
+    rows = [{**post_row(i), "fieldFromTheFuture": i} for i in range(3)]
+    router, _ = posts_router({1: page(rows, 1, 1, 3)})
+    assert drain(kind, router, posts, how="dicts") == rows
+    assert {type(row) for row in drain(kind, router, posts, how="dicts")} == {dict}
+    assert [row.post_id for row in drain(kind, router, posts)] == [0, 1, 2]
+
+
+@BOTH
 @pytest.mark.parametrize(("max_items", "requests"), [(150, 15), (25, 3), (10, 1)])
 def test_max_items_counts_rows_in_cursor_mode(kind: str, max_items: int, requests: int) -> None:
     chain: dict[str | None, tuple[int, str | None]] = {
@@ -675,7 +693,11 @@ def test_fresh_cursors_serving_the_same_rows_again_are_an_error(kind: str) -> No
 @BOTH
 def test_fresh_cursors_with_nothing_but_empty_pages_end(kind: str) -> None:
     router, asked = fresh_cursors(lambda n: [post_row(0)] if n == 1 else [])
-    with pytest.raises(lr.IncompleteResultError, match="50 empty pages in a row"):
+    with pytest.raises(
+        lr.IncompleteResultError,
+        match=r"^posts\.performance: 50 empty pages in a row each came with a new nextCursor, "
+        r"so the walk is not advancing; ",
+    ):
         drain(kind, router, posts, how="dicts")
     assert len(asked) == 51
 
