@@ -333,6 +333,21 @@ def test_past_the_page_cap_posts_by_post_date_are_split_and_merged_in_order(
 
 
 @BOTH
+def test_max_items_stops_a_split_walk_across_its_parts(kind: str) -> None:
+    # 731 pages split in two parts (2025, then 2024); max_items=600 ends 235 rows into 2024.
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(731)]
+    call = partial(posts_between, "2024-01-01", "2025-12-31", page_size=1, max_items=600)
+    router, seen = days_server(days)
+    pages = drain(kind, router, call, how="pages")
+    ids = [row.post_id for p in pages for row in p.items]
+    assert len(ids) == 600
+    assert ids[364:366] == [20250101, 20241231] and ids[-1] == 20240511
+    assert len(seen) == 1 + 2 + 364 + 234  # page 1 of the whole and of each part, then the rest
+    router, seen = days_server(days)
+    assert [r["postId"] for r in drain(kind, router, call, how="dicts")] == ids
+
+
+@BOTH
 def test_one_day_still_past_the_page_cap_cannot_be_split_further(kind: str) -> None:
     # 501 posts on 2025-03-01 and one the day after: split into days, the first is still
     # past the cap and cannot be split further.
