@@ -397,31 +397,6 @@ def test_other_reports_past_the_cap_raise(kind: str) -> None:
     assert route.call_count == 1
 
 
-def numbered_ids(request: httpx.Request, total_pages: int) -> httpx.Response:
-    number = int(request.url.params.get("pageNumber", "1"))
-    return page({"instanceIds": [f"i{number}"]}, number, total_pages, total_pages, 1)  # type: ignore[arg-type]
-
-
-def ids_router(total_pages: int) -> tuple[respx.Router, respx.Route]:
-    router = respx.Router(base_url=BASE)
-    token_route(router, jwt())
-    route = router.get("/v2/instances").mock(side_effect=lambda r: numbered_ids(r, total_pages))
-    return router, route
-
-
-@BOTH
-def test_exactly_500_pages_are_read_whole(kind: str) -> None:
-    router, route = ids_router(500)
-    rows = drain(kind, router, lambda c: c.instances.list(page_size=1))
-    assert rows == [f"i{n}" for n in range(1, 501)]
-    assert route.call_count == 500
-    # One page more is past the cap: refused on page 1.
-    router, route = ids_router(501)
-    with pytest.raises(lr.QueryTooLargeError, match="501 pages"):
-        drain(kind, router, lambda c: c.instances.list(page_size=1))
-    assert route.call_count == 1
-
-
 async def test_async_paginator_in_order_with_concurrency() -> None:
     router, _ = posts_router(pages_of(640), delay={2: 0.1})
     async with async_client(router, concurrency=5) as client:
