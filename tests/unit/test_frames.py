@@ -125,17 +125,20 @@ def test_timeseries_dates_are_date32(kind: str, sandbox_url: str) -> None:
 
 
 @BOTH
+@pytest.mark.parametrize(("max_items", "rows"), [(25, [10, 10, 5]), (21, [10, 10, 1])])
 def test_iter_arrow_gives_one_batch_per_page_and_stops_at_max_items(
-    kind: str, sandbox_url: str
+    kind: str, max_items: int, rows: list[int], sandbox_url: str
 ) -> None:
-    batches = run(kind, sandbox_url, lambda c: posts(c, page_size=10, max_items=25), "iter_arrow")
+    batches = run(
+        kind, sandbox_url, lambda c: posts(c, page_size=10, max_items=max_items), "iter_arrow"
+    )
 
-    assert [b.num_rows for b in batches] == [10, 10, 5]
+    assert [b.num_rows for b in batches] == rows
     assert all(isinstance(b, pa.RecordBatch) for b in batches)
     assert len({b.schema for b in batches}) == 1
-    # The rows are the first 25 of the whole table, every value kept.
+    # The rows are the first ones of the whole table, every value kept.
     whole = run(kind, sandbox_url, posts, "to_arrow")
-    assert pa.Table.from_batches(batches).equals(whole.slice(0, 25))
+    assert pa.Table.from_batches(batches).equals(whole.slice(0, max_items))
 
 
 @BOTH
@@ -219,6 +222,7 @@ def test_instance_ids_become_one_column(kind: str, sandbox_url: str) -> None:
             "Arrow output needs pyarrow: pip install 'later-reporting[polars]'",
         ),
     ],
+    ids=["pandas", "polars", "arrow", "batches", "pandas-pyarrow", "polars-pyarrow"],
 )
 def test_a_missing_extra_is_named(
     kind: str,
