@@ -206,6 +206,20 @@ def test_pages_come_in_order_with_their_totals(kind: str) -> None:
 
 
 @BOTH
+def test_later_pages_without_pagination_keep_the_number_asked_for(kind: str) -> None:
+    pages = pages_of(250)
+    for number in (2, 3):  # the totals came with page 1; later pages send only their rows
+        pages[number] = httpx.Response(200, json={"data": pages[number].json()["data"]})
+    router, _ = posts_router(pages)
+    got = drain(kind, router, posts, how="pages")
+    assert [(p.number, len(p.items), p.total_items) for p in got] == [
+        (1, 100, 250),
+        (2, 100, None),
+        (3, 50, None),
+    ]
+
+
+@BOTH
 def test_drift_raises_or_warns(kind: str) -> None:
     pages = pages_of(300)
     pages[3] = page([post_row(999)], 3, 3, 301)
