@@ -17,10 +17,12 @@ import pyarrow as pa
 import pytest
 
 from later_reporting._arrow import BadValueError, arrow_schema, record_batch
+from later_reporting._operations import OPERATIONS
 from later_reporting._rows import (
     CONVERTERS,
     REPORTS,
     Column,
+    Report,
     camel,
     clean_text,
     column_name,
@@ -306,3 +308,25 @@ def test_a_value_that_does_not_fit_names_its_column_and_row(
     assert str(raised.value) == f"column {kind}: {bad!r} is not a valid {kind} ({reason})"
     assert (raised.value.column, raised.value.index, raised.value.value) == (column, 2, bad)
     assert isinstance(raised.value, ValueError)
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_a_report_is_its_operations_row_of_the_table(name: str) -> None:
+    op = OPERATIONS[name]
+    report = Report.of(op)
+    assert (report.name, report.method, report.model) == (op.export or op.name, name, op.row)
+    assert (report.metrics, report.default_metrics) == (op.metrics, op.default_metrics)
+    assert (report.metrics_in, report.paginated, report.sortable) == (
+        op.metrics_in,
+        op.paginated,
+        op.sorts,
+    )
+    assert report.accepts_metrics is (op.metric is not None)
+    assert (report.key, report.single_row, report.dated, report.granular) == (
+        op.key,
+        op.single_row,
+        op.dated,
+        op.granular,
+    )
+    if op.export is not None:
+        assert REPORTS[op.export] == report
