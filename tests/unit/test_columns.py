@@ -10,13 +10,14 @@ dates ``date32``, timestamps in milliseconds UTC).
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Any
 
 import attrs
 import pyarrow as pa
 import pytest
 
-from later_reporting._arrow import BadValueError, arrow_schema, record_batch
+from later_reporting._arrow import BadValueError, arrow_schema, record_batch, require_pyarrow
 from later_reporting._operations import OPERATIONS
 from later_reporting._rows import (
     CONVERTERS,
@@ -330,3 +331,33 @@ def test_a_report_is_its_operations_row_of_the_table(name: str) -> None:
     )
     if op.export is not None:
         assert REPORTS[op.export] == report
+
+
+def test_each_column_of_a_batch_has_its_schema_type_even_when_all_null() -> None:
+    schema = arrow_schema(KINDS)
+    batch = record_batch([[None] * len(KINDS)] * 2, KINDS, schema)
+    assert [batch.column(i).type for i in range(len(KINDS))] == [f.type for f in schema]
+    whole = record_batch([[1, 2.5, "a", "[]", "2025-01-02", "2025-01-02T10:00:00Z"]], KINDS, schema)
+    assert [whole.column(i).type for i in range(len(KINDS))] == [f.type for f in schema]
+
+
+def test_a_schema_that_does_not_match_the_columns_is_refused() -> None:
+    with pytest.raises(ValueError, match="zip"):
+        record_batch([[1, 2.5, "a", "[]", None, None]], KINDS, arrow_schema(KINDS[:-1]))
+
+
+def test_without_pyarrow_the_extra_to_install_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # importing it now fails
+    with pytest.raises(RuntimeError) as raised:
+        require_pyarrow("Parquet output")
+    assert (
+        str(raised.value) == "Parquet output needs pyarrow: pip install 'later-reporting[parquet]'"
+    )
+    with pytest.raises(RuntimeError, match=r"^Arrow output needs pyarrow"):
+        arrow_schema(KINDS)
+
+
+def test_timestamps_finer_than_a_millisecond_are_kept_to_the_millisecond() -> None:
+    column = [Column("post_date", ("postDate",), "datetime")]
+    batch = record_batch([["2025-01-02T10:00:00.123456Z"]], column, arrow_schema(column))
+    assert batch.column(0).to_pylist() == [dt.datetime(2025, 1, 2, 10, 0, 0, 123000, tzinfo=dt.UTC)]
