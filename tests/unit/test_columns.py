@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any
+from typing import Any, Union
 
 import attrs
 import pyarrow as pa
@@ -166,6 +166,8 @@ class _Every:
     skipped: int
     other: Any = None
     hidden: int = attrs.field(init=False, default=0)
+    older: Union[int, None] = None  # noqa: UP007 - the older spelling of `int | None`
+    last: float = 0.0
 
 
 def test_every_kind_of_field() -> None:
@@ -180,6 +182,8 @@ def test_every_kind_of_field() -> None:
         ("items", ("items",), "json"),
         ("nested_when", ("nested", "when"), "date"),
         ("other", ("other",), "str"),
+        ("older", ("older",), "int"),
+        ("last", ("last",), "float"),
     ]
 
 
