@@ -207,12 +207,12 @@ COLS = [
 
 def test_flatten_reads_each_column_of_a_row() -> None:
     rows = [
-        {"id": 3.0, "who": {"name": "Zoë"}, "profiles": [{"n": "é"}], "rate": 2.0},
+        {"id": 3.0, "who": {"name": "Zoë"}, "profiles": [{"n": "é", "m": 1}, 2], "rate": 2.0},
         {"id": 3.5, "who": None, "profiles": None, "rate": None},
         {"id": None, "who": "not an object"},
     ]
     assert list(flatten(rows, COLS)) == [
-        [3, "Zoë", '[{"n":"é"}]', 2.0],
+        [3, "Zoë", '[{"n":"é","m":1},2]', 2.0],  # compact JSON, text as it is
         [3.5, None, None, None],
         [None, None, None, None],
     ]
