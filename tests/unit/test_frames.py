@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from later_reporting import AsyncClient, Client
-from later_reporting._rows import REPORTS
+from later_reporting._rows import REPORTS, flat_name
 from later_reporting.export import Output, call_options, export_report
 
 from .helpers import BOTH
@@ -237,3 +237,18 @@ def test_a_missing_extra_is_named(
     with pytest.raises(ImportError) as raised:
         run(kind, sandbox_url, lambda c: posts(c, max_items=1), method)
     assert str(raised.value) == message
+
+
+@BOTH
+def test_without_metrics_the_reports_default_metrics_are_the_columns(
+    kind: str, sandbox_url: str
+) -> None:
+    table = run(
+        kind,
+        sandbox_url,
+        lambda c: c.posts.performance(start=START, end=END, max_items=5),
+        "to_arrow",
+    )
+    defaults = REPORTS["posts-performance"].default_metrics
+    assert table.schema.names[-len(defaults) :] == [flat_name((m,)) for m in defaults]
+    assert table.num_rows == 5
