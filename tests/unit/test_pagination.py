@@ -509,6 +509,10 @@ def test_a_cursor_walk_to_its_end_reads_every_row(kind: str) -> None:
     router, asked = cursor_router(chain)
     assert [r.post_id for r in drain(kind, router, partial(posts, page_size=10))] == list(range(30))
     assert asked == [None, "a", "b"]
+    # Page 1 is numbered; pages reached by cursor have no number.
+    router, asked = cursor_router(chain)
+    pages = drain(kind, router, partial(posts, page_size=10), how="pages")
+    assert [(p.number, p.next_cursor) for p in pages] == [(1, "a"), (None, "b"), (None, None)]
 
 
 @BOTH
