@@ -36,7 +36,7 @@ from collections.abc import (
     Iterator,
 )
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from later_reporting import _frames, _retry
@@ -402,8 +402,9 @@ def walk(query: Query) -> Flow:
         leaves = yield from split(query, query.params, first)
         if query.descending:
             leaves.reverse()
+    left = query.max_items  # rows max_items still wants: a split walk's parts share it
     for params, leaf_first in leaves:
-        tally = Tally(leaf_first, query)
+        tally = Tally(leaf_first, query if left is None else replace(query, max_items=left))
         tally.check(leaf_first)
         yield Emit(leaf_first)
         if leaf_first.next_cursor:
@@ -415,6 +416,10 @@ def walk(query: Query) -> Flow:
         else:
             yield Window(params, tally)
         tally.finish()
+        if left is not None:
+            left -= tally.rows
+            if left <= 0:
+                return
 
 
 def next_numbers(

@@ -74,6 +74,9 @@ class Module:
     name: str
     paths: list[str]
     tests: list[str]
+    # Seconds a test may run on a mutant (pytest-timeout); a mutant that makes a walk wait
+    # forever is caught then, instead of at the suite's 300 s.
+    timeout: int | None = None
 
     @property
     def source_paths(self) -> list[str]:
@@ -84,7 +87,7 @@ class Module:
 def load_modules() -> dict[str, Module]:
     table = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["modules"]
     return {
-        name: Module(name, list(entry["paths"]), list(entry["tests"]))
+        name: Module(name, list(entry["paths"]), list(entry["tests"]), entry.get("timeout"))
         for name, entry in table.items()
     }
 
@@ -95,7 +98,8 @@ def mutmut_settings(module: Module) -> str:
         "source_paths": module.source_paths,
         "only_mutate": module.paths,
         "also_copy": ALSO_COPY,
-        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q"],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q"]
+        + ([] if module.timeout is None else [f"--timeout={module.timeout}"]),
         "pytest_add_cli_args_test_selection": module.tests,
         # The copy is not a git checkout.
         "use_git_change_detection": False,

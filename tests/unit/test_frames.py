@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from later_reporting import AsyncClient, Client
-from later_reporting._rows import REPORTS
+from later_reporting._rows import REPORTS, flat_name
 from later_reporting.export import Output, call_options, export_report
 
 from .helpers import BOTH
@@ -125,14 +125,20 @@ def test_timeseries_dates_are_date32(kind: str, sandbox_url: str) -> None:
 
 
 @BOTH
+@pytest.mark.parametrize(("max_items", "rows"), [(25, [10, 10, 5]), (21, [10, 10, 1])])
 def test_iter_arrow_gives_one_batch_per_page_and_stops_at_max_items(
-    kind: str, sandbox_url: str
+    kind: str, max_items: int, rows: list[int], sandbox_url: str
 ) -> None:
-    batches = run(kind, sandbox_url, lambda c: posts(c, page_size=10, max_items=25), "iter_arrow")
+    batches = run(
+        kind, sandbox_url, lambda c: posts(c, page_size=10, max_items=max_items), "iter_arrow"
+    )
 
-    assert [b.num_rows for b in batches] == [10, 10, 5]
+    assert [b.num_rows for b in batches] == rows
     assert all(isinstance(b, pa.RecordBatch) for b in batches)
     assert len({b.schema for b in batches}) == 1
+    # The rows are the first ones of the whole table, every value kept.
+    whole = run(kind, sandbox_url, posts, "to_arrow")
+    assert pa.Table.from_batches(batches).equals(whole.slice(0, max_items))
 
 
 @BOTH
@@ -146,6 +152,10 @@ def test_to_pandas_keeps_the_types(kind: str, sandbox_url: str) -> None:
     assert str(frame["engagement_rate"].dtype) == "float64"
     assert str(frame["post_date"].dtype) == "datetime64[ms, UTC]"
     assert "engagements" not in frame.columns
+    # The values are the Arrow table's, row for row.
+    table = run(kind, sandbox_url, lambda c: posts(c, max_items=30), "to_arrow")
+    for name in ("post_id", "impressions", "engagement_rate", "creator_profile_full_name"):
+        assert frame[name].tolist() == table.column(name).to_pylist(), name
 
 
 @BOTH
@@ -158,6 +168,9 @@ def test_to_polars_keeps_the_types(kind: str, sandbox_url: str) -> None:
     assert frame.schema["likes"] == pl.Int64
     assert frame.schema["engagement_rate"] == pl.Float64
     assert frame.schema["post_date"] == pl.Datetime("ms", "UTC")
+    # The values are the Arrow table's, row for row.
+    table = run(kind, sandbox_url, lambda c: posts(c, max_items=30), "to_arrow")
+    assert frame.to_arrow().to_pylist() == table.to_pylist()
 
 
 @BOTH
@@ -183,11 +196,59 @@ def test_instance_ids_become_one_column(kind: str, sandbox_url: str) -> None:
 
 
 @BOTH
-@pytest.mark.parametrize(("method", "extra"), [("to_pandas", "pandas"), ("to_polars", "polars")])
+@pytest.mark.parametrize(
+    ("method", "missing", "message"),
+    [
+        ("to_pandas", "pandas", "to_pandas() needs pandas: pip install 'later-reporting[pandas]'"),
+        ("to_polars", "polars", "to_polars() needs polars: pip install 'later-reporting[polars]'"),
+        (
+            "to_arrow",
+            "pyarrow",
+            "Arrow output needs pyarrow: pip install 'later-reporting[parquet]'",
+        ),
+        (
+            "iter_arrow",
+            "pyarrow",
+            "Arrow output needs pyarrow: pip install 'later-reporting[parquet]'",
+        ),
+        (
+            "to_pandas",
+            "pyarrow",
+            "Arrow output needs pyarrow: pip install 'later-reporting[pandas]'",
+        ),
+        (
+            "to_polars",
+            "pyarrow",
+            "Arrow output needs pyarrow: pip install 'later-reporting[polars]'",
+        ),
+    ],
+    ids=["pandas", "polars", "arrow", "batches", "pandas-pyarrow", "polars-pyarrow"],
+)
 def test_a_missing_extra_is_named(
-    kind: str, method: str, extra: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch
+    kind: str,
+    method: str,
+    missing: str,
+    message: str,
+    sandbox_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(sys.modules, extra, None)  # import pandas/polars now fails
+    monkeypatch.setitem(sys.modules, missing, None)  # importing it now fails
 
-    with pytest.raises(ImportError, match=rf"pip install 'later-reporting\[{extra}\]'"):
+    with pytest.raises(ImportError) as raised:
         run(kind, sandbox_url, lambda c: posts(c, max_items=1), method)
+    assert str(raised.value) == message
+
+
+@BOTH
+def test_without_metrics_the_reports_default_metrics_are_the_columns(
+    kind: str, sandbox_url: str
+) -> None:
+    table = run(
+        kind,
+        sandbox_url,
+        lambda c: c.posts.performance(start=START, end=END, max_items=5),
+        "to_arrow",
+    )
+    defaults = REPORTS["posts-performance"].default_metrics
+    assert table.schema.names[-len(defaults) :] == [flat_name((m,)) for m in defaults]
+    assert table.num_rows == 5

@@ -8,13 +8,15 @@ row key names fields of its rows. Every GET under ``/v2`` has a row.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
 import pytest
 
+import later_reporting as lr
 from contract_tests.spec_support import load_spec, parameters, resolve, schema_properties
-from later_reporting._operations import EXPORTED, OPERATIONS, Operation
+from later_reporting._operations import EXPORTED, OPERATIONS, Operation, _names
 
 
 def _enum(parameter: dict[str, Any] | None) -> set[str]:
@@ -85,3 +87,50 @@ def test_export_names_are_unique_and_read_from_the_table() -> None:
 def test_a_difference_is_named(change: dict[str, Any], named: str) -> None:
     changed = dataclasses.replace(OPERATIONS["posts.performance"], **change)
     assert any(named in problem for problem in differences(changed)), differences(changed)
+
+
+def test_each_operation_is_the_client_method_it_names() -> None:
+    """``posts.performance`` is ``client.posts.performance``, on both clients."""
+    options = {"client_id": "c", "client_secret": "s", "base_url": "https://x.test"}
+    with lr.Client(**options) as client:
+        for name, op in OPERATIONS.items():
+            assert f"{op.resource}.{op.method}" == name
+            assert callable(getattr(getattr(client, op.resource), op.method)), name
+    async_client = lr.AsyncClient(**options)
+    for name, op in OPERATIONS.items():
+        assert callable(getattr(getattr(async_client, op.resource), op.method)), name
+    asyncio.run(async_client.aclose())
+
+
+def test_the_tables_wrapped_name_lists_read_as_names() -> None:
+    # Default metrics are written as wrapped, comma-separated lists in the table.
+    assert _names("""cpe, cpm,
+        engagementRate,impressions, """) == ("cpe", "cpm", "engagementRate", "impressions")
+    assert _names("") == ()
+    assert OPERATIONS["posts.performance"].default_metrics[:3] == ("cpe", "cpm", "engagementRate")
+
+
+@pytest.mark.parametrize(
+    ("name", "date_basis", "sort", "splits"),
+    [
+        ("posts.performance", "post_date", None, True),
+        ("posts.performance", "post_date", "postDate", True),
+        ("posts.performance", "post_date", "impressions", False),
+        ("posts.performance", "performance_date", None, False),
+        ("posts.performance", "performance_date", "postDate", False),
+        ("creators.performance", "post_date", None, False),
+    ],
+)
+def test_only_posts_by_post_date_split_past_the_page_cap(
+    name: str, date_basis: str, sort: str | None, splits: bool
+) -> None:
+    assert OPERATIONS[name].splittable(date_basis, sort) is splits
+
+
+def test_why_a_result_cannot_be_split_is_named() -> None:
+    assert OPERATIONS["creators.performance"].split_reason == (
+        "creators.performance results cannot be split by date"
+    )
+    assert OPERATIONS["posts.performance"].split_reason == (
+        "splitting by date keeps the order only for posts by post date, sorted by postDate"
+    )
