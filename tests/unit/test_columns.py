@@ -26,16 +26,15 @@ from later_reporting._rows import (
     Report,
     camel,
     clean_text,
-    column_name,
     columns,
     flat_name,
     flatten,
     metric_list,
     model_columns,
     parse_datetime,
-    row_key,
     snake,
 )
+from later_reporting.export._report import dotted, row_key
 
 # The columns of each report besides its metrics, with their kinds.
 FIXED = {
@@ -109,14 +108,13 @@ def test_metric_columns_sit_where_the_row_keeps_its_metrics() -> None:
 
 
 def test_the_dotted_names_of_the_older_style() -> None:
-    names = [
-        c.name for c in columns(REPORTS["posts-performance"], ("engagementRate",), dotted=True)
-    ]
+    posts = dotted(columns(REPORTS["posts-performance"], ("engagementRate",)), metrics=1)
+    names = [c.name for c in posts]
     assert "creatorProfile.fullName" in names and "postId" in names
     assert names[-1] == "engagementRate"
-    summary = columns(REPORTS["platforms-roi"], (), dotted=True)
+    summary = dotted(columns(REPORTS["platforms-roi"], ()), metrics=0)
     assert [c.name for c in summary][:2] == ["filter.start", "filter.end"]
-    assert column_name(("creatorProfile", "fullName")) == "creator_profile_full_name"
+    assert flat_name(("creatorProfile", "fullName")) == "creator_profile_full_name"
 
 
 @pytest.mark.parametrize(
