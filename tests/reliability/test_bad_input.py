@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -33,13 +34,41 @@ def client(**kwargs: Any) -> lr.Client:
     return lr.Client(transport=httpx.MockTransport(refuse), **options)
 
 
+def async_client(**kwargs: Any) -> lr.AsyncClient:
+    options: dict[str, Any] = {
+        "client_id": "demo",
+        "client_secret": "secret",
+        "base_url": "https://api.example.test",
+    }
+    options.update(kwargs)
+    return lr.AsyncClient(transport=httpx.MockTransport(refuse), **options)
+
+
 D = {"start": "2025-01-01", "end": "2025-01-31"}
-Call = Callable[[lr.Client], object]
+# The same call on a Client or an AsyncClient (their methods take the same arguments).
+Call = Callable[[Any], object]
 
 
 def consume(result: object) -> None:
     if isinstance(result, lr.Paginator):
         list(result)
+
+
+async def consume_async(result: object) -> None:
+    if isinstance(result, lr.AsyncPaginator):
+        _ = [row async for row in result]
+    elif inspect.isawaitable(result):
+        await result
+
+
+async def run_on(kind: str, call: Call, **kwargs: Any) -> None:
+    """``call(client)`` on a sync or an async client, read to the end."""
+    if kind == "sync":
+        with client(**kwargs) as c:
+            consume(call(c))
+        return
+    async with async_client(**kwargs) as ac:
+        await consume_async(call(ac))
 
 
 SDK_CASES: list[tuple[str, Call, type[Exception], str]] = [
@@ -310,15 +339,16 @@ CONFIG_CASES: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
+@pytest.mark.parametrize("kind", ["sync", "async"])
 @pytest.mark.parametrize(
     ("label", "call", "error", "message"), SDK_CASES, ids=[c[0] for c in SDK_CASES]
 )
-def test_sdk_rejects_before_sending(
-    label: str, call: Call, error: type[Exception], message: str
+async def test_sdk_rejects_before_sending(
+    kind: str, label: str, call: Call, error: type[Exception], message: str
 ) -> None:
     SENT.clear()
-    with client() as c, pytest.raises(error, match=re.escape(message)):
-        consume(call(c))
+    with pytest.raises(error, match=re.escape(message)):
+        await run_on(kind, call)
     assert SENT == []
 
 
@@ -351,10 +381,13 @@ def test_a_password_in_the_base_url_is_never_shown(monkeypatch: pytest.MonkeyPat
     assert "pa55word" not in result.output
 
 
-def test_a_start_near_the_end_of_the_calendar_is_a_valid_range() -> None:
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_start_near_the_end_of_the_calendar_is_a_valid_range(kind: str) -> None:
     SENT.clear()
-    with client(max_retries=0) as c, pytest.raises(lr.ServerError):
-        list(c.posts.performance(start="9998-06-01", end="9999-12-31"))
+    with pytest.raises(lr.ServerError):
+        await run_on(
+            kind, lambda c: c.posts.performance(start="9998-06-01", end="9999-12-31"), max_retries=0
+        )
     assert [r.url.path for r in SENT] == ["/oauth/token"]  # validation passed; the mock refused
 
 
