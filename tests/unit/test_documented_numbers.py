@@ -361,7 +361,9 @@ async def test_an_empty_instance_id_list_is_refused_omit_it_for_every_instance(k
     # contract-decisions.md "Query conventions": omitted instanceIds means every instance; an
     # empty list would silently mean the same, so it is refused and the message says to omit it.
     server = Server(empty_report)
-    with pytest.raises(lr.ValidationError, match="is empty; omit it to query every instance"):
+    with pytest.raises(
+        lr.ValidationError, match=r"^instance_ids: is empty; omit it to query every instance$"
+    ):
         await call(kind, server, lambda c: c.posts.performance(**JANUARY, instance_ids=[]))
     assert server.sent == 0
     await call(kind, server, lambda c: c.posts.performance(**JANUARY))
