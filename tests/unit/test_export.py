@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+import later_reporting as lr
 from later_reporting._rows import REPORTS, Column
 from later_reporting.export import (
     Output,
     TargetError,
     call_options,
     check_target,
+    export_report,
     format_for,
     guard_formula,
     open_sink,
@@ -28,7 +33,7 @@ from later_reporting.export import (
     write_rows,
 )
 from later_reporting.export._targets import temporary_name
-from later_reporting.export._writers import CsvSink, JsonlSink
+from later_reporting.export._writers import CsvSink, InvalidValueError, JsonlSink, ParquetSink
 
 # --- format_for: the file name says the format; --format may only agree -------------------
 
@@ -344,3 +349,203 @@ def test_jsonl_escapes_the_line_separators_readers_split_on() -> None:
     sink = JsonlSink(stream, TEXT)
     sink.write(["a\u2028b\u2029c\u0085d", 1])
     assert stream.getvalue() == '{"name": "a\\u2028b\\u2029c\\u0085d", "count": 1}\n'
+
+
+TWO_TEXTS = [
+    Column("a", ("a",), "str"),
+    Column("b", ("b",), "str"),
+    Column("n", ("n",), "int"),
+]
+
+
+def test_every_text_cell_of_a_row_is_guarded_and_a_lone_carriage_return_quoted() -> None:
+    stream = io.StringIO()
+    sink = CsvSink(stream, TWO_TEXTS)
+    sink.write(["a\rb", None, 1])  # the C writer would leave a lone \r unquoted
+    sink.write([None, "=cmd", 2])  # an empty cell does not end the guarding of the row
+    sink.write(["", "+x\r", 3])
+    sink.write([5, "x", 4])  # a server that sends a number for text: written as it is
+    assert stream.getvalue() == 'a,b,n\n"a\rb",,1\n,\'=cmd,2\n,"\'+x\r",3\n5,x,4\n'
+
+
+def test_jsonl_keeps_text_as_utf_8_not_escapes() -> None:
+    stream = io.StringIO()
+    JsonlSink(stream, TEXT).write(["ünï 😀", 1])
+    assert stream.getvalue() == '{"name": "ünï 😀", "count": 1}\n'
+
+
+DAYS = [Column("day", ("day",), "date"), Column("count", ("count",), "int")]
+
+
+def parquet_file(tmp_path: Path, rows: list[list[Any]], name_row: Any = None) -> Path:
+    target = tmp_path / "out.parquet"
+    with target.open("wb") as stream:
+        sink = ParquetSink(stream, DAYS, name_row)
+        try:
+            for row in rows:
+                sink.write(row)
+            sink.close()
+        finally:
+            sink.abandon()  # as open_sink does: let go of the file after a failure
+    return target
+
+
+def test_an_empty_parquet_export_still_has_its_columns(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(parquet_file(tmp_path, []))
+    assert table.num_rows == 0
+    assert [(f.name, str(f.type)) for f in table.schema] == [
+        ("day", "date32[day]"),
+        ("count", "int64"),
+    ]
+
+
+def test_parquet_row_groups_hold_5000_rows(tmp_path: Path) -> None:
+    # _writers.ParquetSink: "Row groups of PARQUET_BATCH rows"; PARQUET_BATCH = 5_000.
+    import pyarrow.parquet as pq
+
+    rows: list[list[Any]] = [["2025-01-01", n] for n in range(10_000)]
+    metadata = pq.ParquetFile(parquet_file(tmp_path, rows)).metadata
+    groups = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+    assert groups == [5_000, 5_000]
+
+
+def test_a_value_parquet_cannot_store_names_the_row(tmp_path: Path) -> None:
+    rows: list[list[Any]] = [["2025-01-01", 1], ["2025-02-30", 2]]
+    with pytest.raises(InvalidValueError) as info:
+        parquet_file(tmp_path, rows)
+    assert str(info.value) == (
+        "the server sent '2025-02-30' for day in row 2, which is not a valid date; "
+        "Parquet cannot store it"
+    )
+    with pytest.raises(InvalidValueError, match=r" for day in bucket 2025-02-30, "):
+        parquet_file(tmp_path, rows, name_row=lambda values: f"bucket {values[0]}")
+
+
+def test_parquet_without_pyarrow_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # makes `import pyarrow` fail
+    with pytest.raises(
+        RuntimeError,
+        match=r"^Parquet output needs pyarrow: pip install 'later-reporting\[parquet\]'$",
+    ):
+        ParquetSink(io.BytesIO(), DAYS)
+
+
+# --- export_report: one report, from a (stub) server to its outputs ---------------------------
+
+
+def campaign_row(campaign_id: int, name: str) -> dict[str, Any]:
+    return {
+        "campaignId": campaign_id,
+        "campaignName": name,
+        "instanceId": "instance_abc",
+        "description": None,
+        "status": "live",
+        "startDate": "2025-01-01T00:00:00.000Z",
+        "firstPostDate": None,
+        "lastPostDate": None,
+    }
+
+
+def stub_client(data: Any, total: int | None = None) -> lr.Client:
+    """A client whose every report request answers ``data`` (one page when it is a list)."""
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token":
+            return httpx.Response(200, json={"jwt": "opaque"})
+        if isinstance(data, list) and request.url.path != "/v2/platforms/return-on-investment":
+            size = len(data) or 1
+            pagination = {"page": 1, "pageSize": size, "totalPages": 1, "totalItems": len(data)}
+            body = {"data": data, "pagination": pagination}
+        else:
+            body = {"data": data}
+        # json.dumps escapes a lone surrogate as \ud800, as a server's JSON would
+        return httpx.Response(
+            200, content=json.dumps(body).encode(), headers={"content-type": "application/json"}
+        )
+
+    return lr.Client(
+        client_id="stub",
+        client_secret="stub-secret",
+        base_url="https://stub.test",
+        transport=httpx.MockTransport(reply),
+        rate_limit=None,
+    )
+
+
+class Progress:
+    def __init__(self) -> None:
+        self.updates: list[tuple[int, int | None]] = []
+        self.finished = 0
+
+    def update(self, rows: int, total: int | None) -> None:
+        self.updates.append((rows, total))
+
+    def done(self) -> None:
+        self.finished += 1
+
+
+def test_progress_is_told_every_hundred_rows_and_at_the_end(tmp_path: Path) -> None:
+    rows = [campaign_row(n, f"c{n}") for n in range(1, 251)]
+    progress = Progress()
+    with stub_client(rows) as client:
+        count = export_report(
+            client,
+            REPORTS["campaigns"],
+            options("campaigns"),
+            [Output("csv", tmp_path / "c.csv")],
+            progress,
+        )
+    assert count == 250
+    assert progress.updates == [(100, 250), (200, 250), (250, 250)]
+    assert progress.finished == 1
+    assert len((tmp_path / "c.csv").read_text().splitlines()) == 251
+
+
+def test_a_warning_for_replaced_text_is_printed_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [campaign_row(7, "bad \ud800 text"), campaign_row(8, "also \ud800 bad")]
+    with stub_client(rows) as client:
+        export_report(
+            client, REPORTS["campaigns"], options("campaigns"), [Output("csv", tmp_path / "c.csv")]
+        )
+    assert capsys.readouterr().err == (
+        "warning: campaigns, campaignId=7, field campaign_name: text the server sent is not "
+        "valid Unicode; the invalid characters were replaced with U+FFFD\n"
+    )
+
+
+SUMMARY = {"start": "2025-01-01", "end": "2025-01-31", "metrics": ["engagements", "reach"]}
+
+
+def test_a_summary_report_counts_its_one_row_and_names_it_in_errors(tmp_path: Path) -> None:
+    report = REPORTS["instances-performance"]
+    progress = Progress()
+    with stub_client({"metrics": {"engagements": 3, "reach": 4}}) as client:
+        count = export_report(
+            client,
+            report,
+            options("instances-performance", **SUMMARY, instance_ids=["a", "b"]),
+            [Output("jsonl", tmp_path / "s.jsonl")],
+            progress,
+        )
+    assert (count, progress.updates, progress.finished) == (1, [(1, 1)], 1)
+    row = json.loads((tmp_path / "s.jsonl").read_text())
+    assert (row["engagements"], row["reach"], row["filter_instance_ids"]) == (3, 4, "a,b")
+    assert row["filter_date_basis"] == "post_date"  # the API's default, when not given
+    with (
+        stub_client({"metrics": {"engagements": 1.5, "reach": 4}}) as client,
+        pytest.raises(InvalidValueError) as info,
+    ):
+        export_report(
+            client,
+            report,
+            options("instances-performance", **SUMMARY),
+            [Output("parquet", tmp_path / "s.parquet")],
+        )
+    assert str(info.value) == (
+        "the server sent 1.5 for engagements in the summary row, which is not a valid int; "
+        "Parquet cannot store it"
+    )
