@@ -7,6 +7,7 @@ messages and edge cases of each piece without a server.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import os
@@ -549,3 +550,58 @@ def test_a_summary_report_counts_its_one_row_and_names_it_in_errors(tmp_path: Pa
         "the server sent 1.5 for engagements in the summary row, which is not a valid int; "
         "Parquet cannot store it"
     )
+
+
+def test_a_file_name_that_is_not_utf_8_works(tmp_path: Path) -> None:
+    # A name made of bytes that are not UTF-8 (here Latin-1 "café") arrives with surrogates.
+    target = tmp_path / os.fsdecode(b"caf\xe9.csv")
+    assert temporary_name(target.name).startswith(".caf")
+    with open_target(target) as stream:
+        stream.write(b"x\n")
+    assert target.read_bytes() == b"x\n"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+class _Full(io.RawIOBase):
+    """A device that refuses every byte, as /dev/full does."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_the_cause_of_a_failure_is_reported_not_the_output_it_left_unflushed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server error mid-stream is what the caller sees, even when the text still buffered
+    for standard output can no longer be written."""
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(_Full())))
+    first = [campaign_row(n, f"c{n}") for n in range(1, 3)]
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token":
+            return httpx.Response(200, json={"jwt": "opaque"})
+        if request.url.params.get("pageNumber", "1") == "1":
+            pagination = {"page": 1, "pageSize": 2, "totalPages": 2, "totalItems": 4}
+            return httpx.Response(200, json={"data": first, "pagination": pagination})
+        return httpx.Response(500, json={"type": "ANL_00500", "title": "boom"})
+
+    with (
+        lr.Client(
+            client_id="stub",
+            client_secret="stub-secret",
+            base_url="https://stub.test",
+            transport=httpx.MockTransport(reply),
+            rate_limit=None,
+            max_retries=0,
+        ) as client,
+        pytest.raises(lr.ServerError),
+    ):
+        export_report(
+            client,
+            REPORTS["campaigns"],
+            options("campaigns", page_size=2),
+            [Output("csv", None)],
+        )
