@@ -406,10 +406,10 @@ def test_parquet_row_groups_hold_5000_rows(tmp_path: Path) -> None:
     # _writers.ParquetSink: "Row groups of PARQUET_BATCH rows"; PARQUET_BATCH = 5_000.
     import pyarrow.parquet as pq
 
-    rows: list[list[Any]] = [["2025-01-01", n] for n in range(10_000)]
+    rows: list[list[Any]] = [["2025-01-01", n] for n in range(12_000)]
     metadata = pq.ParquetFile(parquet_file(tmp_path, rows)).metadata
     groups = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
-    assert groups == [5_000, 5_000]
+    assert groups == [5_000, 5_000, 2_000]  # the rest in a last, smaller group
 
 
 def test_a_value_parquet_cannot_store_names_the_row(tmp_path: Path) -> None:
@@ -562,22 +562,33 @@ def test_a_file_name_that_is_not_utf_8_works(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
 
 
-class _Full(io.RawIOBase):
-    """A device that refuses every byte, as /dev/full does."""
+class _Refusing(io.RawIOBase):
+    """Standard output that refuses every byte: a full device, or a reader that went away."""
+
+    def __init__(self, failure: Exception) -> None:
+        self.failure = failure
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
-        raise OSError(errno.ENOSPC, "No space left on device")
+        raise self.failure
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        ValueError("I/O operation on closed file."),
+    ],
+    ids=["full", "closed"],
+)
 def test_the_cause_of_a_failure_is_reported_not_the_output_it_left_unflushed(
-    monkeypatch: pytest.MonkeyPatch,
+    failure: Exception, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A server error mid-stream is what the caller sees, even when the text still buffered
     for standard output can no longer be written."""
-    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(_Full())))
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(_Refusing(failure))))
     first = [campaign_row(n, f"c{n}") for n in range(1, 3)]
 
     def reply(request: httpx.Request) -> httpx.Response:
