@@ -402,14 +402,21 @@ def test_an_empty_parquet_export_still_has_its_columns(tmp_path: Path) -> None:
     ]
 
 
-def test_parquet_row_groups_hold_5000_rows(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (10_000, [5_000, 5_000]),  # no empty group after full ones
+        (12_000, [5_000, 5_000, 2_000]),  # the rest in a last, smaller group
+    ],
+)
+def test_parquet_row_groups_hold_5000_rows(count: int, expected: list[int], tmp_path: Path) -> None:
     # _writers.ParquetSink: "Row groups of PARQUET_BATCH rows"; PARQUET_BATCH = 5_000.
     import pyarrow.parquet as pq
 
-    rows: list[list[Any]] = [["2025-01-01", n] for n in range(12_000)]
+    rows: list[list[Any]] = [["2025-01-01", n] for n in range(count)]
     metadata = pq.ParquetFile(parquet_file(tmp_path, rows)).metadata
     groups = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
-    assert groups == [5_000, 5_000, 2_000]  # the rest in a last, smaller group
+    assert groups == expected
 
 
 def test_a_value_parquet_cannot_store_names_the_row(tmp_path: Path) -> None:
