@@ -82,7 +82,6 @@ class TokenManager:
         self._token: Token | None = None
         self._thread_lock = threading.Lock()
         self._task_lock: asyncio.Lock | None = None
-        self.fetches = 0
 
     @property
     def current(self) -> Token | None:
@@ -111,7 +110,6 @@ class TokenManager:
             return self._store(await fetch())
 
     def _store(self, value: str) -> Token:
-        self.fetches += 1
         token = make_token(value, time.time())
         self._token = token
         logger.debug("fetched a new token (expires at %s)", token.expires_at)

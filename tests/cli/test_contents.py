@@ -201,7 +201,7 @@ def test_an_invalid_date_in_parquet_is_exit_4_naming_field_and_row(
     target = tmp_path / "t.parquet"
     result = run("timeseries", "--start", "2025-01-01", "--end", "2025-02-28", "-o", str(target))
     assert result.exit_code == 4, result.output
-    assert "end_date" in result.output and "start_date=2025-02-01" in result.output
+    assert "for end_date in row start_date=2025-02-01," in result.output
     assert "'2025-02-30'" in result.output
     assert not target.exists()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 import later_reporting as lr
+from later_reporting import _validation
+from later_reporting._seam import OPERATIONS
 from later_reporting.cli import main
+from later_reporting.models import CampaignSortProperty
 
 SENT: list[httpx.Request] = []
 
@@ -31,11 +34,24 @@ def client(**kwargs: Any) -> lr.Client:
         "base_url": "https://api.example.test",
     }
     options.update(kwargs)
-    return lr.Client(transport=httpx.MockTransport(refuse), **options)
+    options.setdefault("transport", httpx.MockTransport(refuse))
+    return lr.Client(**options)
+
+
+def async_client(**kwargs: Any) -> lr.AsyncClient:
+    options: dict[str, Any] = {
+        "client_id": "demo",
+        "client_secret": "secret",
+        "base_url": "https://api.example.test",
+    }
+    options.update(kwargs)
+    options.setdefault("transport", httpx.MockTransport(refuse))
+    return lr.AsyncClient(**options)
 
 
 D = {"start": "2025-01-01", "end": "2025-01-31"}
-Call = Callable[[lr.Client], object]
+# The same call on a Client or an AsyncClient (their methods take the same arguments).
+Call = Callable[[Any], object]
 
 
 def consume(result: object) -> None:
@@ -43,36 +59,54 @@ def consume(result: object) -> None:
         list(result)
 
 
+async def consume_async(result: object) -> None:
+    if isinstance(result, lr.AsyncPaginator):
+        _ = [row async for row in result]
+    elif inspect.isawaitable(result):
+        await result
+
+
+async def run_on(kind: str, call: Call, **kwargs: Any) -> None:
+    """``call(client)`` on a sync or an async client, read to the end."""
+    if kind == "sync":
+        with client(**kwargs) as c:
+            consume(call(c))
+        return
+    async with async_client(**kwargs) as ac:
+        await consume_async(call(ac))
+
+
 SDK_CASES: list[tuple[str, Call, type[Exception], str]] = [
     (
         "start after end",
         lambda c: c.posts.performance(start="2025-02-01", end="2025-01-01"),
         lr.ValidationError,
-        "before start",
+        "end: end (2025-01-01) is before start (2025-02-01)",
     ),
     (
         "range over two years",
         lambda c: c.posts.performance(start="2024-01-01", end="2026-01-01"),
         lr.ValidationError,
-        "longer than two years",
+        "end: the range 2024-01-01..2026-01-01 is longer than two years; "
+        "the latest end for this start is 2025-12-31 (split the range into several calls)",
     ),
     (
         "not a date",
         lambda c: c.posts.performance(start="2025-13-01", end="2025-12-31"),
         lr.ValidationError,
-        "not a valid calendar date",
+        "start: '2025-13-01' is not a valid calendar date",
     ),
     (
         "wrong date format",
         lambda c: c.posts.performance(start="01/02/2025", end="2025-12-31"),
         lr.ValidationError,
-        "YYYY-MM-DD",
+        "start: '01/02/2025' is not a date in the format YYYY-MM-DD",
     ),
     (
         "full-width digits",
         lambda c: c.posts.performance(start="\uff12\uff10\uff12\uff15-01-01", end="2025-12-31"),
         lr.ValidationError,
-        "YYYY-MM-DD",
+        "start: '\uff12\uff10\uff12\uff15-01-01' is not a date in the format YYYY-MM-DD",
     ),
     (
         "datetime not date",
@@ -81,175 +115,183 @@ SDK_CASES: list[tuple[str, Call, type[Exception], str]] = [
             end="2025-12-31",
         ),
         lr.ValidationError,
-        "not a datetime",
+        "start: pass a datetime.date, not a datetime (dates are UTC days)",
     ),
     (
         "date as int",
         lambda c: c.posts.performance(start=20250101, end="2025-12-31"),  # type: ignore[arg-type]
         lr.ValidationError,
-        "expected a datetime.date",
+        "start: expected a datetime.date or 'YYYY-MM-DD', got int",
     ),
     (
         "51 campaign ids",
         lambda c: c.posts.performance(**D, campaign_ids=list(range(51))),
         lr.ValidationError,
-        "at most 50",
+        "campaign_ids: at most 50 campaign ids per request, got 51",
     ),
     (
         "campaign id not int",
         lambda c: c.posts.performance(**D, campaign_ids=["abc"]),  # type: ignore[list-item]
         lr.ValidationError,
-        "not an integer",
+        "campaign_ids: 'abc' is not an integer id",
     ),
     (
         "campaign id bool",
         lambda c: c.posts.performance(**D, campaign_ids=[True]),
         lr.ValidationError,
-        "not an integer",
+        "campaign_ids: True is not an integer id",
     ),
     (
         "empty campaign ids",
         lambda c: c.posts.performance(**D, campaign_ids=[]),
         lr.ValidationError,
-        "is empty",
+        "campaign_ids: is empty; omit it to include every campaign",
     ),
     (
         "platform and content type",
         lambda c: c.posts.performance(**D, platforms=["instagram"], content_types=["tiktok"]),
         lr.ValidationError,
-        "cannot be combined",
+        "platforms: platforms and content_types cannot be combined; "
+        "a platform already includes all its content types",
     ),
     (
         "unknown platform",
         lambda c: c.posts.performance(**D, platforms=["myspace"]),
         lr.ValidationError,
-        "'myspace' is not valid",
+        "platforms: 'myspace' is not valid here; "
+        "valid values are: facebook, instagram, tiktok, twitter, youtube",
     ),
     (
         "unknown content type",
         lambda c: c.posts.performance(**D, content_types=["reel"]),
         lr.ValidationError,
-        "'reel' is not valid",
+        "content_types: 'reel' is not valid here; "
+        "valid values are: facebook_group, facebook_live, facebook_post,",
     ),
     (
         "platforms as a string",
         lambda c: c.posts.performance(**D, platforms="instagram"),
         lr.ValidationError,
-        "expected a list",
+        "platforms: expected a list, got str 'instagram'",
     ),
     (
         "unknown metric",
         lambda c: c.posts.performance(**D, metrics=["likez"]),
         lr.ValidationError,
-        "'likez' is not valid",
+        "metrics: 'likez' is not valid here; valid values are: avgWatchTime, comments, cpe,",
     ),
     (
         "metric of another report",
         lambda c: c.posts.performance(**D, metrics=["campaignsCost"]),
         lr.ValidationError,
-        "'campaignsCost' is not valid",
+        "metrics: 'campaignsCost' is not valid here; "
+        "valid values are: avgWatchTime, comments, cpe,",
     ),
     (
         "comma inside a metric",
         lambda c: c.posts.performance(**D, metrics=["likes,comments"]),
         lr.ValidationError,
-        "not valid",
+        "metrics: 'likes,comments' is not valid here; "
+        "valid values are: avgWatchTime, comments, cpe,",
     ),
     (
         "empty metrics",
         lambda c: c.posts.performance(**D, metrics=[]),
         lr.ValidationError,
-        "is empty",
+        "metrics: is empty; omit it to mean all, or name at least one value",
     ),
     (
         "summary without metrics",
         lambda c: c.instances.performance(**D, metrics=None),  # type: ignore[arg-type]
         lr.ValidationError,
-        "is required",
+        "metrics: is required for instances.performance; "
+        "valid values are: affiliateLinksClicks, affiliateLinksConversions, affiliateLinksSales,",
     ),
     (
         "unknown sort property",
         lambda c: c.posts.performance(**D, sort_property="likes"),
         lr.ValidationError,
-        "'likes' is not valid",
+        "sort_property: 'likes' is not valid here; valid values are: cpe, cpm, engagementRate,",
     ),
     (
         "sort property of another report",
         lambda c: c.posts.performance(**D, sort_property="estimatedRoi"),
         lr.ValidationError,
-        "'estimatedRoi' is not valid",
+        "sort_property: 'estimatedRoi' is not valid here; "
+        "valid values are: cpe, cpm, engagementRate,",
     ),
     (
         "injection-looking sort",
         lambda c: c.posts.performance(**D, sort_property="postDate; DROP TABLE posts"),
         lr.ValidationError,
-        "not valid",
+        "sort_property: 'postDate; DROP TABLE posts' is not valid here; "
+        "valid values are: cpe, cpm, engagementRate,",
     ),
     (
         "unknown sort direction",
         lambda c: c.posts.performance(**D, sort_direction="up"),
         lr.ValidationError,
-        "'up' is not valid",
+        "sort_direction: 'up' is not valid here; valid values are: ASC, DESC",
     ),
     (
         "unknown date basis",
         lambda c: c.posts.performance(**D, date_basis="postDate"),
         lr.ValidationError,
-        "'postDate' is not valid",
+        "date_basis: 'postDate' is not valid here; valid values are: performance_date, post_date",
     ),
     (
         "unknown granularity",
         lambda c: c.instances.performance_over_time(**D, granularity="hour"),
         lr.ValidationError,
-        "'hour' is not valid",
+        "granularity: 'hour' is not valid here; valid values are: day, month, quarter, week, year",
     ),
     (
         "page size 0",
         lambda c: c.posts.performance(**D, page_size=0),
         lr.ValidationError,
-        "from 1 to 100",
+        "page_size: must be a whole number from 1 to 100, got 0",
     ),
     (
         "page size 101",
         lambda c: c.posts.performance(**D, page_size=101),
         lr.ValidationError,
-        "from 1 to 100",
+        "page_size: must be a whole number from 1 to 100, got 101",
     ),
     (
         "page size string",
         lambda c: c.posts.performance(**D, page_size="50"),  # type: ignore[arg-type]
         lr.ValidationError,
-        "from 1 to 100",
+        "page_size: must be a whole number from 1 to 100, got '50'",
     ),
     (
         "max items 0",
         lambda c: c.posts.performance(**D, max_items=0),
         lr.ValidationError,
-        "max_items",
+        "max_items: must be a whole number >= 1 or None, got 0",
     ),
     (
         "empty instance id",
         lambda c: c.posts.performance(**D, instance_ids=[""]),
         lr.ValidationError,
-        "non-empty string",
+        "instance_ids: '' is not a non-empty string",
     ),
     (
         "control characters in id",
         lambda c: c.posts.performance(**D, instance_ids=["a\nb"]),
         lr.ValidationError,
-        "plausible id",
+        "instance_ids: 'a\\nb'... is not a plausible id",
     ),
     (
         "huge instance list",
         lambda c: c.posts.performance(**D, instance_ids=[f"i{n}" for n in range(10_000)]),
         lr.ValidationError,
-        "more than 500",
+        "instance_ids: 10000 ids is more than 500",
     ),
     (
         "instance ids as a string",
         lambda c: c.campaigns.list(instance_ids="instance_abc"),
         lr.ValidationError,
-        "expected a list",
+        "instance_ids: expected a list, got str 'instance_abc'",
     ),
 ]
 
@@ -274,6 +316,67 @@ SDK_CASES += [
     )
     for value in TIMEOUTS
     for kind in ("paginated report", "single report")
+]
+SDK_CASES += [
+    (
+        "metric not a string",
+        lambda c: c.posts.performance(**D, metrics=[5]),  # type: ignore[list-item]
+        lr.ValidationError,
+        "metrics: 5 is not valid here; valid values are: avgWatchTime, comments, cpe,",
+    ),
+    (
+        "sort property member of another report",
+        lambda c: c.posts.performance(**D, sort_property=CampaignSortProperty.ESTIMATED_ROI),
+        lr.ValidationError,
+        "sort_property: 'estimatedRoi' is not valid here; valid values are: cpe, cpm,",
+    ),
+    (
+        "metrics restricted to other content types",
+        lambda c: c.posts.performance(
+            **D, metrics=["avgWatchTime", "navigationTapBack", "likes"], platforms=["facebook"]
+        ),
+        lr.ValidationError,
+        "metrics: avgWatchTime, navigationTapBack not supported for the current platform/content "
+        "type filters (restricted to some content types; filter with content_types); valid "
+        "metrics are: likes, comments, shares,",
+    ),
+    (
+        "max items as a string",
+        lambda c: c.posts.performance(**D, max_items="5"),  # type: ignore[arg-type]
+        lr.ValidationError,
+        "max_items: must be a whole number >= 1 or None, got '5'",
+    ),
+    (
+        "max items True",
+        lambda c: c.posts.performance(**D, max_items=True),
+        lr.ValidationError,
+        "max_items: must be a whole number >= 1 or None, got True",
+    ),
+    (
+        "two years and more near the end of the calendar",
+        lambda c: c.posts.performance(start="9997-06-01", end="9999-12-31"),
+        lr.ValidationError,
+        "end: the range 9997-06-01..9999-12-31 is longer than two years; the latest end for "
+        "this start is 9999-05-31 (split the range into several calls)",
+    ),
+    (
+        "instance id not a string",
+        lambda c: c.posts.performance(**D, instance_ids=[7]),  # type: ignore[list-item]
+        lr.ValidationError,
+        "instance_ids: 7 is not a non-empty string",
+    ),
+    (
+        "instance id too long",
+        lambda c: c.posts.performance(**D, instance_ids=["abcdefghij" * 26]),
+        lr.ValidationError,
+        "instance_ids: 'abcdefghijabcdefghijabcdefghijabcdefghij'... is not a plausible id",
+    ),
+    (
+        "a unit separator in an id",
+        lambda c: c.posts.performance(**D, instance_ids=["a\x1fb"]),
+        lr.ValidationError,
+        "instance_ids: 'a\\x1fb'... is not a plausible id",
+    ),
 ]
 SDK_CASES += [
     (
@@ -311,15 +414,19 @@ CONFIG_CASES: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
+@pytest.mark.parametrize("kind", ["sync", "async"])
 @pytest.mark.parametrize(
     ("label", "call", "error", "message"), SDK_CASES, ids=[c[0] for c in SDK_CASES]
 )
-def test_sdk_rejects_before_sending(
-    label: str, call: Call, error: type[Exception], message: str
+async def test_sdk_rejects_before_sending(
+    kind: str, label: str, call: Call, error: type[Exception], message: str
 ) -> None:
     SENT.clear()
-    with client() as c, pytest.raises(error, match=re.escape(message)):
-        consume(call(c))
+    with pytest.raises(error) as info:
+        await run_on(kind, call)
+    # The message starts with the parameter's name and says all of what is wrong.
+    assert str(info.value).startswith(message), str(info.value)
+    assert getattr(info.value, "parameter", None) == message.split(":")[0]
     assert SENT == []
 
 
@@ -352,11 +459,64 @@ def test_a_password_in_the_base_url_is_never_shown(monkeypatch: pytest.MonkeyPat
     assert "pa55word" not in result.output
 
 
-def test_a_start_near_the_end_of_the_calendar_is_a_valid_range() -> None:
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_start_near_the_end_of_the_calendar_is_a_valid_range(kind: str) -> None:
     SENT.clear()
-    with client(max_retries=0) as c, pytest.raises(lr.ServerError):
-        list(c.posts.performance(start="9998-06-01", end="9999-12-31"))
+    with pytest.raises(lr.ServerError):
+        await run_on(
+            kind, lambda c: c.posts.performance(start="9998-06-01", end="9999-12-31"), max_retries=0
+        )
     assert [r.url.path for r in SENT] == ["/oauth/token"]  # validation passed; the mock refused
+
+
+def empty_page(request: httpx.Request) -> httpx.Response:
+    SENT.append(request)
+    if request.url.path == "/oauth/token":
+        return httpx.Response(200, json={"jwt": "opaque"})
+    return httpx.Response(
+        200,
+        json={
+            "data": [],
+            "pagination": {"page": 1, "pageSize": 100, "totalPages": 0, "totalItems": 0},
+        },
+    )
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_values_at_the_edges_are_accepted_and_sent(kind: str) -> None:
+    """One day (start == end), a space inside an id (only control characters are refused),
+    500 instance ids, and a per-call timeout under a second."""
+    ids = ["instance abc", *(f"i{n}" for n in range(499))]
+    SENT.clear()
+    await run_on(
+        kind,
+        lambda c: c.posts.performance(
+            start="2025-01-31", end="2025-01-31", instance_ids=ids, timeout=0.5
+        ),
+        transport=httpx.MockTransport(empty_page),
+    )
+    report = SENT[-1]
+    assert (report.url.params["startDate"], report.url.params["endDate"]) == (
+        "2025-01-31",
+        "2025-01-31",
+    )
+    assert report.url.params.get_list("instanceIds") == ids
+    assert report.extensions["timeout"]["read"] == 0.5
+    SENT.clear()
+    with pytest.raises(lr.ValidationError, match=r"^instance_ids: 501 ids is more than 500$"):
+        await run_on(kind, lambda c: c.posts.performance(**D, instance_ids=[*ids, "one more"]))
+    assert SENT == []
+
+
+def test_filters_an_operation_does_not_have_are_refused_by_name() -> None:
+    # The methods do not take these arguments; the one validation shared by every caller
+    # still refuses them by name rather than sending them.
+    with pytest.raises(
+        lr.ValidationError, match=r"^sort_property: campaigns.list is not sortable$"
+    ):
+        _validation.report_params(OPERATIONS["campaigns.list"], sort_property="name")
+    with pytest.raises(lr.ValidationError, match=r"^metrics: campaigns.list takes no metrics$"):
+        _validation.report_params(OPERATIONS["campaigns.list"], metrics=["reach"])
 
 
 def test_loopback_http_is_allowed() -> None:

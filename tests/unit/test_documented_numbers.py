@@ -361,7 +361,9 @@ async def test_an_empty_instance_id_list_is_refused_omit_it_for_every_instance(k
     # contract-decisions.md "Query conventions": omitted instanceIds means every instance; an
     # empty list would silently mean the same, so it is refused and the message says to omit it.
     server = Server(empty_report)
-    with pytest.raises(lr.ValidationError, match="is empty; omit it to query every instance"):
+    with pytest.raises(
+        lr.ValidationError, match=r"^instance_ids: is empty; omit it to query every instance$"
+    ):
         await call(kind, server, lambda c: c.posts.performance(**JANUARY, instance_ids=[]))
     assert server.sent == 0
     await call(kind, server, lambda c: c.posts.performance(**JANUARY))
@@ -388,3 +390,24 @@ async def test_the_range_is_at_most_two_years(
     with pytest.raises(lr.ValidationError, match="longer than two years"):
         await call(kind, server, lambda c: c.posts.performance(start=start, end=too_late))
     assert server.sent == before
+
+
+# --- Clock tolerance: README "What the SDK does for you" (Auth); _auth.py docstring ---------
+
+
+@pytest.mark.parametrize(
+    ("late", "expires_after_receipt"),
+    [
+        (5.0, 595.0),  # within 5 s of iat: the clocks agree, the token ends at its exp
+        (-5.0, 605.0),
+        (5.5, 600.0),  # more than 5 s: the granted 600 s are counted from receipt
+        (-5.5, 600.0),
+    ],
+)
+def test_clocks_count_as_disagreeing_beyond_five_seconds(
+    late: float, expires_after_receipt: float
+) -> None:
+    issued = 1_800_000_000.0
+    received = issued + late
+    token = make_token(token_with(issued, issued + 600), received)
+    assert token.expires_at == received + expires_after_receipt

@@ -54,6 +54,15 @@ def response(
         (418, "SOMETHING_NEW", {}, lr.APIError),
         (503, "SOMETHING_NEW", {}, lr.ServerError),
         (403, "SOMETHING_NEW", {}, lr.PermissionDeniedError),
+        (500, "SOMETHING_NEW", {}, lr.ServerError),  # 500 itself is a server error
+        # the type says "unsupported metric" whatever the status
+        (422, "ANL_00400", {"validMetrics": ["reach"]}, lr.UnsupportedMetricError),
+        (422, "VALIDATION_ERROR", {"validMetrics": ["reach"]}, lr.UnsupportedMetricError),
+        # an unknown type: validMetrics on a 400 still means it, on another status it does not
+        (400, "SOMETHING_NEW", {"validMetrics": ["reach"]}, lr.UnsupportedMetricError),
+        (409, "SOMETHING_NEW", {"validMetrics": ["reach"]}, lr.APIError),
+        # a code member that names nothing known: the type decides
+        (404, "ANL_00404", {"code": "SOMETHING_NEW"}, lr.NotFoundError),
     ],
 )
 def test_dispatch_by_type_then_status(
@@ -110,10 +119,32 @@ def test_members_request_id_and_helpers() -> None:
 
 def test_html_error_page_is_described_not_parsed() -> None:
     error = error_from_response(
-        response(502, b"<html>Bad Gateway</html>", content_type="text/html")
+        response(502, b"<html>Bad Gateway</html>", content_type="text/html; charset=utf-8")
     )
     assert isinstance(error, lr.ServerError)
-    assert "text/html, not problem+json" in str(error)
+    assert str(error) == "HTTP 502 Bad Gateway: the response body is text/html, not problem+json"
+    assert (error.title, error.type, error.code) == ("Bad Gateway", None, None)
+
+
+def test_an_error_without_a_body_or_a_known_reason_is_still_described() -> None:
+    bare = httpx.Response(599, request=httpx.Request("GET", "https://x.test/v2/campaigns"))
+    error = error_from_response(bare)
+    assert type(error) is lr.ServerError
+    assert str(error) == "HTTP 599 Error: the response body is no content type, not problem+json"
+
+
+def test_a_json_body_that_is_not_an_object_is_not_a_problem() -> None:
+    error = error_from_response(response(400, [{"type": "ANL_00404"}]))
+    assert type(error) is lr.BadRequestError
+    assert error.type is None and error.extensions == {}
+    assert str(error).endswith("the response body is application/problem+json, not problem+json")
+
+
+def test_problem_members_that_are_not_text_are_left_out() -> None:
+    error = error_from_response(response(400, {"type": 7, "title": 5, "detail": ["why"]}))
+    assert type(error) is lr.BadRequestError
+    assert (error.type, error.code, error.title, error.detail) == (None, None, None, None)
+    assert str(error) == "HTTP 400"
 
 
 def test_hierarchy() -> None:
@@ -204,6 +235,20 @@ TOKEN = "https://x.test/oauth/token"
         ),
         # no code at all: the class comes from the status
         (502, {}, False, None, lr.ServerError),
+        # a code member that is not text is no code: the older type name is
+        (
+            400,
+            {"type": "VALIDATION_ERROR", "code": 42},
+            False,
+            "VALIDATION_ERROR",
+            lr.BadRequestError,
+        ),
+        # the token endpoint: a 401 or 403 is about the credentials whatever its type says;
+        # other statuses keep their own class (a wrong base URL is not a credentials problem)
+        (401, {"type": "ANL_00404"}, True, "ANL_00404", lr.AuthenticationError),
+        (403, {"type": "SOMETHING_NEW"}, True, "SOMETHING_NEW", lr.AuthenticationError),
+        (404, {"type": "ANL_00404"}, True, "ANL_00404", lr.NotFoundError),
+        (500, {"type": "ANL_00500"}, True, "ANL_00500", lr.ServerError),
     ],
 )
 def test_code_rule_and_class(
@@ -358,3 +403,90 @@ def test_retry_after_date_is_measured_from_the_clock() -> None:
     value = email.utils.formatdate(time.time() + 30, usegmt=True)
     parsed = parse_retry_after(value)
     assert parsed is not None and 28 <= parsed <= 30
+
+
+# --- the response an error keeps: a copy without credentials ---------------------------------
+
+
+def test_the_kept_response_has_the_body_and_headers_but_no_credentials() -> None:
+    sent = httpx.Request(
+        "GET",
+        "https://x.test/v2/campaigns",
+        headers={
+            "Authorization": f"Bearer {JWT}",
+            "Proxy-Authorization": "Basic cHJveHk6cHc=",
+            "Cookie": "session=1",
+            "X-Trace": "t-1",
+        },
+    )
+    body = {"type": "ANL_00404", "title": "Not Found", "detail": "no such campaign"}
+    answer = httpx.Response(
+        404,
+        json=body,
+        headers={"x-request-id": "r-2"},
+        request=sent,
+        extensions={
+            "http_version": b"HTTP/2",
+            "reason_phrase": b"Nowhere",
+            "network_stream": object(),
+        },
+    )
+    kept = error_from_response(answer).response
+    assert kept.json() == body and kept.content == answer.content
+    assert kept.headers["x-request-id"] == "r-2"
+    assert kept.request.headers["x-trace"] == "t-1"
+    for name in ("authorization", "proxy-authorization", "cookie"):
+        assert name not in kept.request.headers
+    assert (kept.http_version, kept.reason_phrase) == ("HTTP/2", "Nowhere")
+    assert set(kept.extensions) == {"http_version", "reason_phrase"}  # no live connection
+
+
+def test_unexpected_response_keeps_a_scrubbed_copy() -> None:
+    sent = httpx.Request(
+        "GET", "https://x.test/v2/campaigns", headers={"Authorization": f"Bearer {JWT}"}
+    )
+    answer = httpx.Response(200, content=b'{"data": 1}', request=sent)
+    error = lr.UnexpectedResponseError("data is not a list", answer)
+    assert str(error) == "data is not a list"
+    assert error.response is not None and error.response is not answer
+    assert error.response.content == b'{"data": 1}'  # a report's body is kept to debug
+    assert "authorization" not in error.response.request.headers
+    assert lr.UnexpectedResponseError("no response").response is None
+
+
+def test_a_successful_token_answer_loses_its_body() -> None:
+    sent = httpx.Request("POST", TOKEN, json={"clientId": "id", "clientSecret": CLIENT_SECRET})
+    answer = httpx.Response(200, json={"jwt": JWT}, request=sent)
+    error = lr.UnexpectedResponseError("jwt missing", answer)
+    assert error.response is not None
+    assert error.response.content == b""
+    assert error.response.request.content == b""  # nor the secret the request carried
+
+
+def test_a_response_not_read_or_without_a_request_is_kept_as_it_can_be() -> None:
+    unread = httpx.Response(200, stream=httpx.ByteStream(b"never read"))
+    error = lr.UnexpectedResponseError("too large", unread)
+    assert error.response is not None and error.response.content == b""
+    by_hand = lr.UnexpectedResponseError("odd", httpx.Response(502, content=b"odd"))
+    assert by_hand.response is not None and by_hand.response.content == b"odd"
+    with pytest.raises(RuntimeError):  # like the original: no request to show
+        _ = by_hand.response.request
+
+
+def test_a_validation_error_names_its_parameter() -> None:
+    error = lr.ValidationError("campaign_ids", "at most 50 campaign ids per request, got 51")
+    assert error.parameter == "campaign_ids"
+    assert str(error) == "campaign_ids: at most 50 campaign ids per request, got 51"
+
+
+def test_a_retry_after_date_without_a_zone_is_gmt(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    # -0000 is RFC 5322's "zone unknown"; an HTTP-date is GMT, whatever the local zone.
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert parse_retry_after("Thu, 01 Jan 1970 00:01:40 -0000", now=40.0) == 60.0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
