@@ -23,6 +23,7 @@ from tests.unit.helpers import (
     jwt,
     page,
     post_row,
+    problem,
     sync_client,
     token_route,
 )
@@ -693,7 +694,11 @@ def fresh_cursors(rows_of: Any) -> tuple[respx.Router, list[str | None]]:
 @BOTH
 def test_fresh_cursors_serving_the_same_rows_again_are_an_error(kind: str) -> None:
     router, asked = fresh_cursors(lambda n: [post_row(i) for i in range(10)])
-    with pytest.raises(lr.IncompleteResultError, match="page 2 holds exactly the rows of an"):
+    with pytest.raises(
+        lr.IncompleteResultError,
+        match=r"page 2 holds exactly the rows of an earlier page \(the server is serving the "
+        r"same page again\); the result is incomplete",
+    ):
         drain(kind, router, posts)
     assert len(asked) == 2
 
@@ -719,3 +724,61 @@ def test_a_server_ignoring_page_number_is_caught_even_when_it_numbers_pages_righ
     router, _ = posts_router(pages)
     with pytest.raises(lr.IncompleteResultError, match="page 3 holds exactly the rows"):
         drain(kind, router, posts, how="dicts")
+
+
+@BOTH
+def test_an_empty_first_page_counts_towards_the_empty_run(kind: str) -> None:
+    # Page 1 and the 48 after it are empty (49 in a row, one short of the limit of 50), then
+    # rows and the end: nothing is lost and nothing is raised.
+    def rows_of(n: int) -> list[dict[str, Any]]:
+        return [post_row(7)] if n == 50 else []
+
+    router = respx.Router(base_url=BASE)
+    token_route(router, jwt())
+    asked: list[str | None] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.params.get("nextCursor"))
+        n = len(asked)
+        body: dict[str, Any] = {"data": rows_of(n)}
+        if n < 50:
+            body["nextCursor"] = f"nonce-{n}"
+        return httpx.Response(200, json=body)
+
+    router.get("/v2/posts/performance").mock(side_effect=reply)
+    assert [r["postId"] for r in drain(kind, router, posts, how="dicts")] == [7]
+    assert len(asked) == 50
+
+
+@BOTH
+def test_every_page_of_a_walk_carries_the_calls_timeout(kind: str) -> None:
+    router, seen = posts_router(pages_of(300))
+    rows = drain(kind, router, partial(posts, timeout=7.5), how="dicts")
+    assert len(rows) == 300 and len(seen) == 3
+    assert [r.extensions["timeout"]["read"] for r in seen] == [7.5, 7.5, 7.5]
+
+
+@BOTH
+def test_a_later_page_failing_raises_its_own_error(kind: str) -> None:
+    pages = pages_of(300)
+    pages[2] = problem(500, "about:blank", "boom")
+    router, _ = posts_router(pages)
+    with pytest.raises(lr.ServerError) as caught:
+        drain(kind, router, posts, how="dicts", max_retries=0)
+    assert caught.value.status_code == 500
+
+
+def test_page_workers_are_daemon_threads() -> None:
+    # A walk left unfinished must never keep the interpreter from exiting.
+    router, _ = posts_router(pages_of(300))
+    daemons: list[bool] = []
+    original = router.routes[1].side_effect
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("pageNumber", "1") != "1":
+            daemons.append(threading.current_thread().daemon)
+        return original(request)
+
+    router.routes[1].side_effect = reply
+    assert len(drain("sync", router, posts, how="dicts")) == 300
+    assert daemons == [True, True]
