@@ -59,6 +59,14 @@ STRING = {"type": "string"}
 NULLABLE = {"type": ["string", "null"]}
 
 
+def side(direction: str, in_request: bool, in_response: bool) -> tuple[Any, str, bool]:
+    """How a schema is placed on ``direction``'s side, where a change is reported, and
+    whether it breaks there."""
+    if direction == "request":
+        return request, PARAM, in_request
+    return response, RESPONSE, in_response
+
+
 @pytest.mark.parametrize(
     ("old", "new", "kind", "detail", "in_request", "in_response"),
     [
@@ -143,11 +151,7 @@ def test_a_schema_change_breaks_requests_or_responses(
     in_request: bool,
     in_response: bool,
 ) -> None:
-    wrap, where, breaking = (
-        (request, PARAM, in_request)
-        if direction == "request"
-        else (response, RESPONSE, in_response)
-    )
+    wrap, where, breaking = side(direction, in_request, in_response)
     assert seen(wrap(old), wrap(new)) == [(kind, where, detail, breaking)]
 
 
@@ -246,11 +250,7 @@ def test_a_property_change_breaks_requests_or_responses(
     in_request: bool,
     in_response: bool,
 ) -> None:
-    wrap, where, breaking = (
-        (request, PARAM, in_request)
-        if direction == "request"
-        else (response, RESPONSE, in_response)
-    )
+    wrap, where, breaking = side(direction, in_request, in_response)
     assert seen(wrap(old), wrap(new)) == [(kind, f"{where}.a", detail, breaking)]
 
 

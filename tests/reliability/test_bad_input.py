@@ -27,26 +27,23 @@ def refuse(request: httpx.Request) -> httpx.Response:
     return httpx.Response(500)
 
 
-def client(**kwargs: Any) -> lr.Client:
-    options: dict[str, Any] = {
+def options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Demo credentials and a transport that records and refuses, under ``kwargs``."""
+    return {
         "client_id": "demo",
         "client_secret": "secret",
         "base_url": "https://api.example.test",
+        "transport": httpx.MockTransport(refuse),
+        **kwargs,
     }
-    options.update(kwargs)
-    options.setdefault("transport", httpx.MockTransport(refuse))
-    return lr.Client(**options)
+
+
+def client(**kwargs: Any) -> lr.Client:
+    return lr.Client(**options(kwargs))
 
 
 def async_client(**kwargs: Any) -> lr.AsyncClient:
-    options: dict[str, Any] = {
-        "client_id": "demo",
-        "client_secret": "secret",
-        "base_url": "https://api.example.test",
-    }
-    options.update(kwargs)
-    options.setdefault("transport", httpx.MockTransport(refuse))
-    return lr.AsyncClient(**options)
+    return lr.AsyncClient(**options(kwargs))
 
 
 D = {"start": "2025-01-01", "end": "2025-01-31"}

@@ -56,6 +56,17 @@ def compressed(body: bytes, coding: str, chunk: int = 7) -> httpx.Response:
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+def peak_while_refused(fetch: Callable[[], None], cap: int) -> int:
+    """The peak memory (bytes) traced while ``fetch()`` is refused as larger than ``cap``."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(lr.UnexpectedResponseError, match=f"larger than {cap} bytes"):
+            fetch()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def answering(report: Callable[[], httpx.Response], seen: list[httpx.Request]) -> Handler:
     def handle(request: httpx.Request) -> httpx.Response:
         seen.append(request)
@@ -131,13 +142,7 @@ def test_a_gzip_bomb_is_refused_before_it_is_expanded(kind: str) -> None:
 
         asyncio.run(main())
 
-    tracemalloc.start()
-    try:
-        with pytest.raises(lr.UnexpectedResponseError, match=f"larger than {cap} bytes"):
-            fetch()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_while_refused(fetch, cap)
     assert peak < 8 * cap  # expanding one 64 KiB chunk at once would take 64 MiB
 
 
@@ -177,13 +182,7 @@ def test_a_gzip_bomb_through_a_callers_http_client_is_refused_before_it_is_expan
 
         asyncio.run(main())
 
-    tracemalloc.start()
-    try:
-        with pytest.raises(lr.UnexpectedResponseError, match=f"larger than {cap} bytes"):
-            fetch()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = peak_while_refused(fetch, cap)
     assert peak < cap + (16 << 20)  # the 96 MiB it would expand to were never held
 
 
