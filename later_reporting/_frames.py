@@ -21,8 +21,8 @@ import importlib
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from later_reporting._arrow import arrow_schema, record_batch
-from later_reporting._rows import REPORTS, Column, Report, columns, flatten, metric_list
+from later_reporting._arrow import arrow_schema, batch_from_json
+from later_reporting._rows import REPORTS, Column, Report, columns, metric_list
 
 if TYPE_CHECKING:
     from later_reporting._pagination import Page, Query
@@ -79,8 +79,7 @@ class _Batcher:
         items = page.items if self.left is None else page.items[: self.left]
         if self.left is not None:
             self.left -= len(items)
-        values = list(flatten(_rows_of(self.query, items), self.columns))
-        return record_batch(values, self.columns, self.schema)
+        return batch_from_json(_rows_of(self.query, items), self.columns, self.schema)
 
 
 def iter_arrow(

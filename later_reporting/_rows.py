@@ -284,6 +284,11 @@ def clean_text(value: str) -> str | None:
     return None
 
 
+def json_text(value: Any) -> str:
+    """A ``json`` column's value: compact JSON, non-ASCII kept as it is."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 def flatten(
     rows: Iterable[Row], cols: list[Column], on_replaced: Replaced | None = None
 ) -> Iterator[list[Any]]:
@@ -298,7 +303,7 @@ def flatten(
         for col in cols:
             value = value_at(row, col.path)
             if col.kind == "json" and value is not None:
-                value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+                value = json_text(value)
             if isinstance(value, str):
                 cleaned = clean_text(value)
                 if cleaned is not None:

@@ -23,10 +23,10 @@ from dlt.common.data_types import TDataType
 from dlt.common.schema.typing import TColumnSchema, TWriteDispositionConfig
 from dlt.extract import DltResource
 
-from later_reporting._arrow import arrow_schema, record_batch
+from later_reporting._arrow import arrow_schema, batch_from_json
 from later_reporting._client import Client
 from later_reporting._errors import OptionError
-from later_reporting._rows import REPORTS, Column, Report, columns, flat_name, flatten, metric_list
+from later_reporting._rows import REPORTS, Column, Report, columns, flat_name, metric_list
 from later_reporting.dlt import _windows as w
 
 SOURCE_NAME = "later_reporting"
@@ -195,13 +195,11 @@ def arrow_tables(
     for row in rows:
         batch.append(row)
         if len(batch) >= BATCH_ROWS:
-            yield pa.Table.from_batches(
-                [record_batch(list(flatten(batch, list(cols))), cols, schema)]
-            )
+            yield pa.Table.from_batches([batch_from_json(batch, cols, schema)])
             sent = True
             batch = []
     if batch or not sent:
-        yield pa.Table.from_batches([record_batch(list(flatten(batch, list(cols))), cols, schema)])
+        yield pa.Table.from_batches([batch_from_json(batch, cols, schema)])
 
 
 def report_rows(plan: Plan, report: Report, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
