@@ -87,7 +87,7 @@ def record_batch(
 
 _YEAR = r"([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"  # 0001-9999, as Python reads
 _DAY = _YEAR + r"-[0-9]{2}-[0-9]{2}"
-_TIME = r"T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+_TIME = r"T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,3})?"  # Arrow reads up to milliseconds
 _ZONE = r"(Z|[+-][0-9]{2}:[0-9]{2})"
 PATTERNS = {"date": f"^{_DAY}$", "datetime": f"^{_DAY}{_TIME}{_ZONE}$"}
 """The text forms of dates and times Arrow reads exactly as ``_rows.CONVERTERS`` does."""
@@ -118,8 +118,8 @@ def batch_from_json(rows: Sequence[Row], columns: Sequence[Column], schema: Any)
 def _native_batch(pa: Any, rows: Sequence[Row], columns: Sequence[Column], schema: Any) -> Any:
     import pyarrow.compute as pc
 
-    if not all(type(row) is dict for row in rows):
-        raise NotNative("a row that is not a JSON object")
+    if not all(type(row) is dict for row in rows):  # a row that is not a JSON object
+        raise NotNative
     tops = {
         key: pa.array([row.get(key) for row in rows])
         for key in dict.fromkeys(c.path[0] for c in columns if c.kind != "json")
@@ -133,8 +133,8 @@ def _native_batch(pa: Any, rows: Sequence[Row], columns: Sequence[Column], schem
         for key in column.path[1:]:
             if pa.types.is_null(values.type):
                 break
-            if not pa.types.is_struct(values.type):
-                raise NotNative(f"{column.name}: not an object on the way")
+            if not pa.types.is_struct(values.type):  # a value where an object belongs
+                raise NotNative
             if values.type.get_field_index(key) < 0:
                 values = pa.nulls(len(rows))
                 break
@@ -155,14 +155,13 @@ ACCEPTED = {
 
 def _typed(pa: Any, pc: Any, values: Any, column: Column, target: Any) -> Any:
     """``values`` as ``target``, when they are in a form ``flatten`` reads the same way."""
-    if pa.types.is_null(values.type):
-        return pa.nulls(len(values), target)
-    if str(values.type) not in ACCEPTED[column.kind]:
-        raise NotNative(f"{column.name}: {values.type}")
-    pattern = PATTERNS.get(column.kind)
-    if pattern is not None and not pc.all(pc.match_substring_regex(values, pattern)).as_py():
-        raise NotNative(f"{column.name}: a value not in the documented form")
-    return values if values.type == target else values.cast(target)
+    if not pa.types.is_null(values.type):  # all null (or no rows): any type holds them
+        if str(values.type) not in ACCEPTED[column.kind]:
+            raise NotNative
+        pattern = PATTERNS.get(column.kind)
+        if pattern is not None and not pc.all(pc.match_substring_regex(values, pattern)).as_py():
+            raise NotNative
+    return values.cast(target)
 
 
 def _json_texts(rows: Sequence[Row], path: tuple[str, ...]) -> list[str | None]:

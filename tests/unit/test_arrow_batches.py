@@ -387,3 +387,19 @@ def test_times_that_reach_past_year_9999_in_utc_are_stored_as_the_row_path_store
     hour = 3_600_000
     first, last = -62_135_596_800_000, 253_402_300_799_999  # 0001-01-01, 9999-12-31T23:59:59.999
     assert fast[2]["posted_at"] == [last + 1 + 4 * hour, first - 5 * hour, first, last]
+
+
+def test_a_json_column_of_its_own_is_written_as_text_whatever_its_arrays_hold(
+    row_path_calls: list[int],
+) -> None:
+    columns = [Column("id", ("id",), "int"), Column("labels", ("labels",), "json")]
+    schema = arrow_schema(columns)
+    rows = [{"id": 1, "labels": ["a", {"b": 1}, 2.5]}, {"id": 2, "labels": None}, {"id": 3}]
+    batch = batch_from_json(rows, columns, schema)
+    assert batch.to_pylist() == [
+        {"id": 1, "labels": '["a",{"b":1},2.5]'},
+        {"id": 2, "labels": None},
+        {"id": 3, "labels": None},
+    ]
+    assert batch.schema == schema
+    assert row_path_calls == []  # the arrays themselves are never given to Arrow to read
