@@ -1,7 +1,8 @@
 """Run the benchmarks, print their tables, update bench/RESULTS.md (``nox -s bench``).
 
 ``nox -s bench -- ratelimit`` runs one module; RESULTS.md keeps one section per module, and a
-run replaces only the sections it measured.
+run replaces only the tables of the sections it measured (the notes written below a table
+stay).
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ def sections(text: str) -> dict[str, str]:
     return {part.split("\n", 1)[0].strip(): "## " + part.rstrip() + "\n" for part in parts}
 
 
+def notes(section: str) -> str:
+    """The hand-written text after a section's table, kept when the table is measured again."""
+    lines = section.rstrip("\n").split("\n")
+    rows = [i for i, line in enumerate(lines) if line.startswith("|")]
+    after = "\n".join(lines[rows[-1] + 1 :]).strip("\n") if rows else ""
+    return f"\n{after}\n" if after else ""
+
+
 def main(names: list[str]) -> int:
     chosen = names or list(MODULES)
     path = Path(__file__).with_name("RESULTS.md")
@@ -60,7 +69,7 @@ def main(names: list[str]) -> int:
         print(text, flush=True)
         kept[name] = (
             f"## {name}\n\nMeasured {time.strftime('%Y-%m-%d')} on {platform.machine()}, "
-            f"Python {platform.python_version()}, 2 cores.\n\n{text}\n"
+            f"Python {platform.python_version()}, 2 cores.\n\n{text}\n" + notes(kept.get(name, ""))
         )
         met = met and all(r.met for r in results)
     ordered = [kept[n] for n in MODULES if n in kept] + [
