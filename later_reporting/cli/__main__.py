@@ -1,5 +1,5 @@
-"""`python -m later_reporting.cli` runs the `later-reporting` command."""
+"""`python -m later_reporting.cli` runs the `later-reporting` program."""
 
-from later_reporting.cli import main
+from later_reporting.cli._process import run
 
-main()
+run()

@@ -27,6 +27,7 @@ from later_reporting.cli._common import (
     handle_errors,
     rate_limit_option,
 )
+from later_reporting.cli._process import keep_imports
 
 DEFAULT_DUCKDB = Path("later_reporting.duckdb")
 
@@ -214,6 +215,7 @@ def sync(
       later-reporting sync --env-file later.env --start 2024-01-01
     """
     _, source = require_dlt()
+    keep_imports()  # dlt's modules stay for the whole run: the collector need not walk them
     chosen = [part.strip() for value in reports for part in value.split(",") if part.strip()]
     selected = source.check_reports(chosen or None)
     first = source.as_date(start, "--start")
