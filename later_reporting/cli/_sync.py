@@ -55,6 +55,20 @@ def root_cause(error: BaseException) -> BaseException:
     return error
 
 
+def check_duckdb_file(path: Path) -> None:
+    """A usage error naming ``path`` when DuckDB cannot open it (not a database, locked by
+    another process), before any request; a file that does not exist yet is created by the
+    first load."""
+    if not path.exists():
+        return
+    import duckdb
+
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as exc:
+        raise UsageProblem(f"--duckdb-file {path}: {first_line(exc)}") from None
+
+
 def make_pipeline(
     destination: str,
     duckdb_file: Path,
@@ -65,6 +79,7 @@ def make_pipeline(
     """The dlt pipeline and a description of where it loads."""
     dlt, _ = require_dlt()
     if destination == "duckdb":
+        check_duckdb_file(duckdb_file)
         target: Any = dlt.destinations.duckdb(str(duckdb_file))
         where = f"DuckDB {duckdb_file} (dataset {dataset})"
     else:

@@ -212,3 +212,79 @@ def test_the_source_takes_credentials_from_dlt_configuration(
     )
     pipeline.run(later_reporting(reports=["campaigns"], rate_limit=None))
     assert pipeline.last_trace.last_normalize_info.row_counts["campaigns"] > 0
+
+
+def test_a_file_duckdb_cannot_open_is_named_before_any_request(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.duckdb"
+    notes.write_text("not a database\n" * 100, encoding="utf-8")
+    # Nothing listens on port 9: a request would end in exit 4, not 2.
+    result = run(
+        ["--duckdb-file", str(notes), "--pipelines-dir", str(tmp_path)], "http://127.0.0.1:9"
+    )
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    output = result.output  # type: ignore[attr-defined]
+    assert f"--duckdb-file {notes}: " in output
+    assert "not a valid DuckDB database file" in output
+    assert notes.read_text(encoding="utf-8") == "not a database\n" * 100  # left as it was
+
+
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, duckdb.DuckDBPyConnection]]:
+    """Every DuckDB connection opened from now on, with the database it names."""
+    opened: list[tuple[str, duckdb.DuckDBPyConnection]] = []
+    real = duckdb.connect
+
+    def counted(database: str = ":memory:", *args: object, **kwargs: object) -> object:
+        connection = real(database, *args, **kwargs)  # type: ignore[arg-type]
+        opened.append((str(database), connection))
+        return connection
+
+    monkeypatch.setattr(duckdb, "connect", counted)
+    return opened
+
+
+def closed(connection: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        connection.execute("SELECT 1")
+    except duckdb.ConnectionException:
+        return True
+    return False
+
+
+def test_a_database_in_use_is_named_before_any_request(tmp_path: Path) -> None:
+    database = tmp_path / "w.duckdb"
+    with duckdb.connect(str(database)) as writer:  # another writer holds the file
+        writer.execute("CREATE TABLE t (x INTEGER)")
+        result = run(
+            ["--duckdb-file", str(database), "--pipelines-dir", str(tmp_path)],
+            "http://127.0.0.1:9",
+        )
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert f"--duckdb-file {database}: " in result.output  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("secret", "exit_code"), [("demo-secret", 0), ("not-the-secret", 3)])
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_sync_closes_every_database_connection_however_it_ends(
+    small_sandbox: str,
+    tmp_path: Path,
+    connections: list[tuple[str, duckdb.DuckDBPyConnection]],
+    secret: str,
+    exit_code: int,
+    existing: bool,
+) -> None:
+    database = tmp_path / "w.duckdb"
+    if existing:
+        duckdb.connect(str(database)).close()
+        connections.clear()
+    args = ["--reports", "posts-performance,campaigns", "--start", "2025-01-01", "--end",
+            TODAY.isoformat(), "--duckdb-file", str(database), "--pipelines-dir",
+            str(tmp_path / "state")]  # fmt: skip
+    result = run(args, small_sandbox, secret=secret)
+    assert result.exit_code == exit_code, result.output  # type: ignore[attr-defined]
+    assert connections
+    assert {name for name, _ in connections} == {str(database)}
+    assert all(closed(connection) for _, connection in connections)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("w.")) == [
+        "w.duckdb"  # checkpointed: no write-ahead log left beside it
+    ]
