@@ -140,3 +140,15 @@ def test_only_the_program_freezes_and_only_before_duckdb_is_imported(
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_run_is_the_program_and_marks_the_process_as_its_own(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(_process, "_own_process", False)  # restored after the test
+    monkeypatch.setattr(sys, "argv", ["later-reporting", "--version"])
+    with pytest.raises(SystemExit) as exited:
+        _process.run()
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("later-reporting, version ")
+    assert _process.owns_process() is True
