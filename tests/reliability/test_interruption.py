@@ -151,7 +151,10 @@ def test_cli_export_ends_at_once_while_later_pages_wait(
 
 
 SDK_SCRIPT = """
-import asyncio, sys
+import asyncio, signal, sys
+# Ctrl-C as in a terminal: a test run started as a background job (or by a runner that
+# ignores SIGINT) would otherwise hand the walk an ignored SIGINT, and nothing would end it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import later_reporting as lr
 
 kind, url = sys.argv[1], sys.argv[2]
