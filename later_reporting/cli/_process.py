@@ -28,11 +28,6 @@ def run() -> None:
     main()
 
 
-def owns_process() -> bool:
-    """Whether the command line was started as a program (not called in-process)."""
-    return _own_process
-
-
 def keep_imports() -> None:
     """Freeze what exists now out of the cyclic collector's sight, in a process of our own.
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import importlib.metadata
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,9 +23,9 @@ from click.testing import CliRunner
 
 from later_reporting.cli import _process, main
 from later_reporting.sandbox import SandboxConfig, serve_in_thread
+from tests.reliability.processes import DEMO_ENV, cli_env
 
 TODAY = dt.date(2025, 2, 10)
-ENV = {"LATER_REPORTING_CLIENT_ID": "demo-client", "LATER_REPORTING_CLIENT_SECRET": "demo-secret"}
 # The program, with a report of how many objects the collector had set aside when it exited.
 PROGRAM = """
 import atexit, gc, sys
@@ -46,12 +45,7 @@ def sandbox_url() -> Iterator[str]:
 def program(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", PROGRAM, "sync", "--pipelines-dir", str(tmp_path / "state"), *args],
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("LATER_REPORTING_")},
-            **ENV,
-            "LATER_REPORTING_BASE_URL": url,
-            "RUNTIME__DLTHUB_TELEMETRY": "false",
-        },
+        env=cli_env(url, RUNTIME__DLTHUB_TELEMETRY="false"),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -117,7 +111,7 @@ def test_in_process_sync_leaves_the_collector_alone(sandbox_url: str, tmp_path: 
                 "--duckdb-file",
                 str(tmp_path / "w.duckdb"),
             ],
-            env={**ENV, "LATER_REPORTING_BASE_URL": sandbox_url},
+            env={**DEMO_ENV, "LATER_REPORTING_BASE_URL": sandbox_url},
         )
         assert result.exit_code == 0, result.output
         assert gc.get_freeze_count() == before
@@ -129,13 +123,15 @@ def test_only_the_program_freezes_and_only_before_duckdb_is_imported(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     try:
+        assert "duckdb" in sys.modules
+        monkeypatch.setattr(_process, "_own_process", True)
+        _process.keep_imports()  # DuckDB is imported in this process: nothing
+        assert gc.get_freeze_count() == 0
+        monkeypatch.delitem(sys.modules, "duckdb")  # as before the sync imports it
+        monkeypatch.setattr(_process, "_own_process", False)
         _process.keep_imports()  # called in-process: nothing
         assert gc.get_freeze_count() == 0
         monkeypatch.setattr(_process, "_own_process", True)
-        assert _process.owns_process()
-        _process.keep_imports()  # DuckDB is imported in this process: nothing
-        assert gc.get_freeze_count() == 0
-        monkeypatch.delitem(sys.modules, "duckdb")
         _process.keep_imports()
         assert gc.get_freeze_count() > 0
     finally:
@@ -151,4 +147,4 @@ def test_run_is_the_program_and_marks_the_process_as_its_own(
         _process.run()
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("later-reporting, version ")
-    assert _process.owns_process() is True
+    assert _process._own_process is True
